@@ -88,6 +88,11 @@ class ChecksFailed(DataProductError):
         super().__init__(message)
         self.result = result
 
+    def _render_traceback_(self) -> list[str]:
+        # IPython calls this instead of printing a traceback: a failed check is
+        # an expected outcome, shown as a short block.
+        return [f"ChecksFailed: {self}"]
+
 
 class AccessDenied(DataProductError):
     """The caller's role is not in the port's ``rolesAllowed``."""

@@ -71,7 +71,7 @@ def detect_format(doc: dict[str, Any]) -> str:
     return "dps"
 
 
-def read_source(source: str | Path | dict) -> tuple[Any, Positions, str | None]:
+def read_source(source: str | Path | dict, *, line_offset: int = 0) -> tuple[Any, Positions, str | None]:
     """YAML text, a path to a YAML file, or an already-parsed dict."""
     if isinstance(source, dict):
         return source, Positions(), None
@@ -83,14 +83,20 @@ def read_source(source: str | Path | dict) -> tuple[Any, Positions, str | None]:
             raise SpecError(f"cannot read spec file: {exc.strerror or exc}", source=str(path)) from None
         data, positions = load_yaml(text, source=str(path))
         return data, positions, str(path)
-    data, positions = load_yaml(str(source))
+    data, positions = load_yaml(str(source), line_offset=line_offset)
     return data, positions, None
 
 
-def spec_findings(source: str | Path | dict, *, name: str | None = None) -> tuple[LoadedSpec | None, list[Finding]]:
-    """All findings for a declaration; the spec too when it could be built."""
+def spec_findings(
+    source: str | Path | dict, *, name: str | None = None, line_offset: int = 0
+) -> tuple[LoadedSpec | None, list[Finding]]:
+    """All findings for a declaration; the spec too when it could be built.
+
+    ``name`` labels the source in messages (a file, ``cell``); ``line_offset``
+    shifts line numbers (1 for a cell body under its ``%%`` line).
+    """
     try:
-        data, positions, origin = read_source(source)
+        data, positions, origin = read_source(source, line_offset=line_offset)
     except SpecError as exc:
         return None, [Finding("error", "yaml", exc.path or "", exc.message, exc.line, exc.column)]
     origin = name or origin
@@ -128,9 +134,9 @@ def spec_findings(source: str | Path | dict, *, name: str | None = None) -> tupl
     return LoadedSpec(spec, data, positions, origin, findings), findings
 
 
-def load_spec(source: str | Path | dict, *, name: str | None = None) -> LoadedSpec:
+def load_spec(source: str | Path | dict, *, name: str | None = None, line_offset: int = 0) -> LoadedSpec:
     """Load a declaration or raise the first error as ``SpecError`` (line, column, path)."""
-    loaded, findings = spec_findings(source, name=name)
+    loaded, findings = spec_findings(source, name=name, line_offset=line_offset)
     errors = [f for f in findings if f.severity == "error"]
     if errors:
         origin = name or (str(source) if isinstance(source, Path) else None)

@@ -74,16 +74,19 @@ _Loader.add_implicit_resolver(
 )
 
 
-def load_yaml(text: str, *, source: str | None = None) -> tuple[Any, Positions]:
-    """Parse one YAML document; ``SpecError`` with line/column on malformed input."""
+def load_yaml(text: str, *, source: str | None = None, line_offset: int = 0) -> tuple[Any, Positions]:
+    """Parse one YAML document; ``SpecError`` with line/column on malformed input.
+
+    ``line_offset`` shifts reported lines, e.g. by 1 for a cell body below its magic line.
+    """
     if not isinstance(text, str):
         raise SpecError("expected YAML text", source=source)
     loader = _Loader(text)
     try:
         node = loader.get_single_node()
         if node is None:
-            raise SpecError("the YAML document is empty", source=source, line=1)
-        positions = Positions()
+            raise SpecError("the YAML document is empty", source=source, line=1 + line_offset)
+        positions = Positions(line_offset=line_offset)
         _walk(node, (), positions, source)
         data = loader.construct_document(node)
     except yaml.MarkedYAMLError as exc:
@@ -92,7 +95,7 @@ def load_yaml(text: str, *, source: str | None = None) -> tuple[Any, Positions]:
         raise SpecError(
             f"malformed YAML: {problem}",
             source=source,
-            line=mark.line + 1 if mark else None,
+            line=mark.line + 1 + line_offset if mark else None,
             column=mark.column + 1 if mark else None,
         ) from None
     except yaml.YAMLError as exc:  # reader errors (bad characters) carry no mark
@@ -116,7 +119,7 @@ def _walk(node: yaml.Node, path: Path, positions: Positions, source: str | None)
                 raise SpecError(
                     f"duplicate key {key!r} (first on line {seen[key]})",
                     path=format_path(path + (key,)),
-                    line=key_node.start_mark.line + 1,
+                    line=key_node.start_mark.line + 1 + positions.line_offset,
                     column=key_node.start_mark.column + 1,
                     source=source,
                 )

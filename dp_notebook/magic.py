@@ -1,0 +1,131 @@
+"""``%dataproduct`` / ``%%dataproduct``: parse the line, call the API, map errors.
+
+Magic lines are not expanded by IPython (``@no_var_expand``): ``{{k}}``,
+``$5`` and regex braces reach us as typed. The toolkit's own errors become a
+one-line ``UsageError``; ``ChecksFailed`` keeps its class (``dp-notebook run``
+tells it apart) and renders as a short block through ``_render_traceback_``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+from collections.abc import Callable
+from typing import Any
+
+from IPython.core.error import UsageError
+from IPython.core.magic import Magics, line_cell_magic, magics_class, no_var_expand
+
+from .errors import ChecksFailed, DataProductError
+from .session import Session
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports mistakes as ``UsageError`` instead of exiting the kernel."""
+
+    def error(self, message: str):  # noqa: D401 - argparse API
+        raise UsageError(f"%dataproduct {self.prog.split()[-1]}: {message}\n{self.format_usage().strip()}")
+
+    def exit(self, status: int = 0, message: str | None = None):
+        raise UsageError(message or self.format_help())
+
+
+def _parser(name: str, help_text: str) -> _Parser:
+    p = _Parser(prog=f"%dataproduct {name}", description=help_text, add_help=True)
+    p.add_argument("--product", help="product id (default: the last one declared)")
+    return p
+
+
+@magics_class
+class DataProductMagics(Magics):
+    """The ``dataproduct`` magic; ``%dataproduct help`` lists the subcommands."""
+
+    def __init__(self, shell=None, session: Session | None = None) -> None:
+        super().__init__(shell)
+        self.session = session or Session()
+        self._commands: dict[str, tuple[Callable[[argparse.Namespace, str | None], Any], _Parser, bool]] = {}
+        self._register()
+
+    # -- dispatch ---------------------------------------------------------------------------
+    @no_var_expand
+    @line_cell_magic
+    def dataproduct(self, line: str, cell: str | None = None):
+        """Declare, build, test, document and publish data products. ``%dataproduct help``."""
+        try:
+            argv = shlex.split(line, posix=True)
+        except ValueError as exc:
+            raise UsageError(f"%dataproduct: cannot parse the line: {exc}") from None
+        if not argv or argv[0] in ("help", "-h", "--help"):
+            return _Help(self._commands)
+        name, rest = argv[0], argv[1:]
+        if name not in self._commands:
+            import difflib
+
+            hint = difflib.get_close_matches(name, list(self._commands), n=1)
+            extra = f"; did you mean '{hint[0]}'?" if hint else ""
+            raise UsageError(f"%dataproduct: unknown subcommand {name!r}{extra} (see %dataproduct help)")
+        handler, parser, needs_cell = self._commands[name]
+        if needs_cell and cell is None:
+            raise UsageError(f"%dataproduct {name} is a cell magic: write %%dataproduct {name} on the first line of a cell")
+        if not needs_cell and cell is not None and cell.strip():
+            raise UsageError(f"%%dataproduct {name} takes no cell body; use %dataproduct {name} on one line")
+        args = parser.parse_args(rest)
+        try:
+            return handler(args, cell)
+        except ChecksFailed:
+            raise
+        except DataProductError as exc:
+            raise UsageError(str(exc)) from None
+
+    def _ns(self) -> dict[str, Any]:
+        return self.shell.user_ns if self.shell is not None else {}
+
+    # -- subcommands ------------------------------------------------------------------------
+    def _register(self) -> None:
+        def add(name: str, help_text: str, handler, *, cell: bool = False, setup=None) -> None:
+            p = _parser(name, help_text)
+            if setup:
+                setup(p)
+            self._commands[name] = (handler, p, cell)
+
+        add("declare", "Declare a product from the cell's YAML (DPS 0.0.1 or ODPS v1).", self._declare, cell=True)
+        add("show", "Show the product card.", lambda a, c: self.session.product(a.product))
+        add("lint", "Check the spec: required fields, ids, port/column types, cron, policies.", self._lint)
+
+        def export_args(p):
+            p.add_argument("format", help="dps | odps | odcs | jsonschema | dbt | ddl")
+            p.add_argument("port", nargs="?", help="one output port (default: all)")
+            p.add_argument("--out", help="file (one file) or directory to write to")
+
+        add("export", "Export the spec as DPS, ODPS, ODCS contracts, JSON Schema, dbt schema.yml or DDL.", self._export, setup=export_args)
+
+    def _declare(self, args, cell):
+        return self.session.declare(cell, product=args.product)
+
+    def _lint(self, args, cell):
+        return self.session.product(args.product).lint()
+
+    def _export(self, args, cell):
+        return self.session.product(args.product).export(args.format, args.port, out=args.out)
+
+
+class _Help:
+    def __init__(self, commands) -> None:
+        self.commands = commands
+
+    def _lines(self) -> list[str]:
+        out = ["%dataproduct <subcommand> [options]   (every subcommand takes --product ID)", ""]
+        for name, (_, parser, cell) in sorted(self.commands.items()):
+            prefix = "%%" if cell else "% "
+            out.append(f"  {prefix}dataproduct {name:<10} {parser.description}")
+        return out
+
+    def __repr__(self) -> str:
+        return "\n".join(self._lines())
+
+
+def load_ipython_extension(ipython) -> None:
+    """``%load_ext dp_notebook``: register the magic and fix the workspace location."""
+    magics = DataProductMagics(ipython)
+    ipython.register_magics(magics)
+    ipython.user_ns.setdefault("_dp_session", magics.session)
