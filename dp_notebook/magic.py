@@ -76,6 +76,8 @@ class DataProductMagics(Magics):
             raise
         except DataProductError as exc:
             raise UsageError(str(exc)) from None
+        finally:
+            self.session.sync_artifacts()
 
     def _ns(self) -> dict[str, Any]:
         return self.shell.user_ns if self.shell is not None else {}

@@ -160,6 +160,14 @@ class DataProduct:
             result.written = _write_files(files, Path(out))
         return result
 
+    def write_artifacts(self, out: Path) -> list[Path]:
+        """Write this product's specs (DPS, ODPS, one ODCS per port) under ``out/<id>/``."""
+        base = out / self.id
+        written = []
+        for fmt in ("dps", "odps", "odcs"):
+            written += self.export(fmt, out=base / "specs").written
+        return written
+
     def _server_info(self) -> dict[str, Any]:
         ws = self._workspace
         if ws is None:

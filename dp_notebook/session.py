@@ -36,6 +36,22 @@ class Session:
         self.current = dp.id
         return dp
 
+    def sync_artifacts(self) -> None:
+        """Under ``dp-notebook run``, keep every product's artifacts current in the run directory.
+
+        Written after each magic, so a run that fails half-way still leaves the
+        specs, results and docs of what it got to.
+        """
+        import os
+
+        run_dir = os.environ.get("DP_NOTEBOOK_RUN_DIR")
+        if not run_dir:
+            return
+        from pathlib import Path
+
+        for dp in self.products.values():
+            dp.write_artifacts(Path(run_dir))
+
     def product(self, product_id: str | None = None) -> DataProduct:
         """The product named, else the current one; ``PortNotFound`` names the declared ones."""
         pid = product_id or self.current

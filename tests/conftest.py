@@ -1,0 +1,38 @@
+"""Shared fixtures: a real IPython shell with the magic loaded, and an isolated workspace."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+FIXTURES = Path(__file__).parent / "fixtures"
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def _shell():
+    from IPython.core.interactiveshell import InteractiveShell
+
+    return InteractiveShell.instance()
+
+
+@pytest.fixture
+def ip(_shell, tmp_path, monkeypatch):
+    """A real ``InteractiveShell`` with a fresh ``%dataproduct`` session and workspace."""
+    monkeypatch.setenv("DP_NOTEBOOK_HOME", str(tmp_path / ".dp"))
+    monkeypatch.delenv("DP_NOTEBOOK_RUN_DIR", raising=False)
+    monkeypatch.chdir(tmp_path)
+    from dp_notebook.magic import DataProductMagics
+
+    magics = DataProductMagics(_shell)
+    _shell.register_magics(magics)
+    _shell.user_ns["_dp_magics"] = magics
+    yield _shell
+    for name in [k for k in _shell.user_ns if not k.startswith("_")]:
+        _shell.user_ns.pop(name, None)
+
+
+@pytest.fixture
+def seed_yaml() -> str:
+    return (FIXTURES / "shelf_warmers_seed.yaml").read_text(encoding="utf-8")

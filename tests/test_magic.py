@@ -1,0 +1,134 @@
+"""The ``%dataproduct`` magics through a real IPython shell."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+import yaml
+from IPython.core.error import UsageError
+
+
+def run_cell(ip, line, cell=None):
+    if cell is None:
+        return ip.run_line_magic("dataproduct", line)
+    return ip.run_cell_magic("dataproduct", line, cell)
+
+
+def test_declare_seed_renders_card(ip, seed_yaml):
+    dp = run_cell(ip, "declare", seed_yaml)
+    assert dp.id == "shelf_warmers"
+    bundle = dp._repr_mimebundle_()
+    assert set(bundle) >= {"text/plain", "text/html", "application/vnd.dp-notebook.product+json"}
+    payload = bundle["application/vnd.dp-notebook.product+json"]
+    assert payload["version"] == 1 and payload["product"]["owner"] == "fulfillment"
+    assert [p["id"] for p in payload["product"]["outputPorts"]] == ["shelf_warmers_v1_sql", "shelf_warmers_v1_s3"]
+    assert "fulfillment.shelf_warmers_v1" in bundle["text/plain"]
+    assert "Shelf Warmers" in bundle["text/html"]
+
+
+def test_card_escapes_user_text(ip):
+    dp = run_cell(
+        ip,
+        "declare",
+        "dataProductSpecification: 0.0.1\nid: x\ninfo:\n  title: '<script>alert(1)</script>'\n  owner: t\n"
+        "outputPorts:\n  - id: p\n    schema:\n      - name: '<img src=x onerror=alert(1)>'\n",
+    )
+    html = dp._repr_mimebundle_()["text/html"]
+    assert "<script>alert" not in html and "&lt;script&gt;" in html
+    assert "<img src=x" not in html
+
+
+def test_declare_error_is_one_line_with_cell_line(ip):
+    body = "dataProductSpecification: 0.0.1\nid: x\ninfo: {title: X, owner: t}\noutputPorts:\n  - id: a\n  - id: b\n    type: Kafak Topic\n"
+    with pytest.raises(UsageError) as err:
+        run_cell(ip, "declare", body)
+    msg = str(err.value)
+    # cell line = body line + 1 (the %%dataproduct line)
+    assert "line 8" in msg and "outputPorts[1].type" in msg and "Kafak Topic" in msg
+    assert "\n" not in msg and "Traceback" not in msg
+
+
+def test_last_declared_is_current_and_product_flag(ip, seed_yaml):
+    run_cell(ip, "declare", seed_yaml)
+    run_cell(ip, "declare", "id: other\ninfo: {title: O, owner: t}\n")
+    assert run_cell(ip, "show").id == "other"
+    assert run_cell(ip, "show --product shelf_warmers").id == "shelf_warmers"
+    with pytest.raises(UsageError, match="declared: other, shelf_warmers"):
+        run_cell(ip, "show --product nope")
+
+
+def test_no_product_yet(ip):
+    with pytest.raises(UsageError, match="no data product declared yet"):
+        run_cell(ip, "lint")
+
+
+def test_lint_reports_lines(ip):
+    dp = run_cell(ip, "declare", "id: x\ninfo: {owner: t}\nschedul: '0 3 * * *'\n")
+    report = run_cell(ip, "lint")
+    assert report.success  # warnings only
+    text = str(report)
+    assert "unknown field 'schedul'" in text and "did you mean 'schedule'" in text and "line 4" in text
+    assert dp.lint().findings == report.findings
+
+
+def test_export_prints_and_writes(ip, seed_yaml, tmp_path):
+    run_cell(ip, "declare", seed_yaml)
+    result = run_cell(ip, "export dps")
+    doc = yaml.safe_load(result.text)
+    assert doc["info"] == {
+        "title": "Shelf Warmers",
+        "owner": "fulfillment",
+        "description": doc["info"]["description"],
+        "status": "active",
+        "archetype": "source-aligned",
+        "maturity": "managed",
+    }
+    assert doc["inputPorts"][0]["sourceSystemId"] == "stock-service"
+    out = tmp_path / "contracts"
+    written = run_cell(ip, f"export odcs --out {out}").written
+    assert sorted(p.name for p in written) == ["shelf_warmers-shelf_warmers_v1_s3.odcs.yaml", "shelf_warmers-shelf_warmers_v1_sql.odcs.yaml"]
+    one = tmp_path / "one.yaml"
+    run_cell(ip, f"export odcs shelf_warmers_v1_sql --out {one}")
+    assert yaml.safe_load(one.read_text())["kind"] == "DataContract"
+
+
+def test_export_errors(ip, seed_yaml):
+    run_cell(ip, "declare", seed_yaml)
+    with pytest.raises(UsageError, match="unknown export format 'xml'"):
+        run_cell(ip, "export xml")
+    with pytest.raises(UsageError, match="no output port 'nope'.*shelf_warmers_v1_sql"):
+        run_cell(ip, "export odcs nope")
+
+
+def test_usage_errors(ip, seed_yaml):
+    with pytest.raises(UsageError, match="unknown subcommand 'declar'; did you mean 'declare'"):
+        run_cell(ip, "declar")
+    with pytest.raises(UsageError, match="is a cell magic"):
+        run_cell(ip, "declare")
+    with pytest.raises(UsageError, match="unrecognized arguments"):
+        run_cell(ip, "lint --bogus")
+    assert "declare" in repr(run_cell(ip, "help"))
+
+
+def test_magic_line_not_expanded(ip, seed_yaml):
+    # IPython would turn {x} / $x into values; the magic must see them verbatim.
+    ip.user_ns["x"] = "EXPANDED"
+    run_cell(ip, "declare", seed_yaml)
+    with pytest.raises(UsageError) as err:
+        run_cell(ip, "export odcs {x}")
+    assert "'{x}'" in str(err.value)
+
+
+def test_load_ext_is_fast_and_light():
+    code = (
+        "import time, sys\n"
+        "from IPython.core.interactiveshell import InteractiveShell\n"
+        "ip = InteractiveShell.instance()\n"
+        "t = time.perf_counter(); ip.run_line_magic('load_ext', 'dp_notebook'); dt = time.perf_counter() - t\n"
+        "heavy = [m for m in ('duckdb', 'pandas', 'pydantic', 'sqlglot', 'jsonschema') if m in sys.modules]\n"
+        "print(dt, ','.join(heavy))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out[1:] == [], f"%load_ext imported heavy modules: {out[1:]}"
