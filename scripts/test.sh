@@ -3,7 +3,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh dev
-.venv/bin/python -m ipykernel install --user --name python3 >/dev/null 2>&1 || true
 set +e
 .venv/bin/python -m pytest -q -p no:cacheprovider "$@"
 rc=$?
