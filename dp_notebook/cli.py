@@ -78,18 +78,23 @@ def _notebook_declarations(path: Path) -> list[tuple[str, int]]:
     return out
 
 
-def _load_products(path: Path) -> list[Any]:
-    """Products declared by a spec file or by a notebook's declare cells (not executed)."""
-    from .product import load
-
+def _declarations(path: Path) -> list[tuple[str | Path, str, int]]:
+    """(source, name, line offset) of each product declared by a spec file or notebook."""
     if path.suffix == ".ipynb":
         decls = _notebook_declarations(path)
         if not decls:
             raise CliError(f"{path} has no %%dataproduct declare cell")
-        return [load(body, name=f"{path} cell {n}", line_offset=1) for body, n in decls]
-    if not path.exists():
+        return [(body, f"{path} cell {n}", 1) for body, n in decls]
+    if not path.is_file():
         raise CliError(f"no such file: {path}")
-    return [load(path)]
+    return [(path, str(path), 0)]
+
+
+def _load_products(path: Path) -> list[Any]:
+    """Products declared by a spec file or by a notebook's declare cells (not executed)."""
+    from .product import load
+
+    return [load(src, name=name, line_offset=off) for src, name, off in _declarations(path)]
 
 
 # -- subcommands -----------------------------------------------------------------------------
@@ -181,8 +186,13 @@ def _write_html(executed: Path, out: Path) -> None:
 
 
 def cmd_lint(args: argparse.Namespace) -> int:
-    failed = False
-    reports = [dp.lint() for dp in _load_products(Path(args.path))]
+    from .product import LintReport
+    from .spec.load import spec_findings
+
+    reports = []
+    for src, name, off in _declarations(Path(args.path)):
+        loaded, findings = spec_findings(src, name=name, line_offset=off)
+        reports.append(LintReport(loaded.spec.id if loaded else name, findings))
     if args.json:
         print(json.dumps([r.to_dict() for r in reports], indent=2))
     else:

@@ -77,7 +77,12 @@ class DataProductMagics(Magics):
         except DataProductError as exc:
             raise UsageError(str(exc)) from None
         finally:
-            self.session.sync_artifacts()
+            try:
+                self.session.sync_artifacts()
+            except Exception as exc:  # artifacts are a by-product: never fail the user's cell over them
+                import warnings
+
+                warnings.warn(f"dp-notebook could not write run artifacts: {exc}", stacklevel=2)
 
     def _ns(self) -> dict[str, Any]:
         return self.shell.user_ns if self.shell is not None else {}
