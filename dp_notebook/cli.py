@@ -151,7 +151,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         f"  the partially executed notebook is {executed}",
         file=sys.stderr,
     )
-    if ename == "ChecksFailed":
+    if ename in ("ChecksFailed", "ContractViolation"):
         return EXIT_CHECKS
     if ename == "UsageError":
         return EXIT_USAGE

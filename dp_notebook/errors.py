@@ -6,8 +6,8 @@
     ├── ParameterError               a ``{{name}}`` without a value, a bad ``--param``
     ├── SQLError                     DuckDB rejected the SQL (line in the cell)
     ├── ExpectationError             an unknown expectation, missing/wrong kwarg, bad column
-    ├── ContractViolation            staged data breaks the port's contract
     ├── ChecksFailed                 expectation / unit / quality checks failed
+    │   └── ContractViolation        staged data breaks the port's contract
     ├── AccessDenied                 ``rolesAllowed`` refuses the role
     ├── BreakingChange               publish refused: breaking change without a new major
     ├── WorkspaceLocked              another process holds the DuckDB file
@@ -77,10 +77,6 @@ class ExpectationError(DataProductError):
     """An expectation is unknown, misses a kwarg or names a missing column."""
 
 
-class ContractViolation(DataProductError):
-    """Staged data breaks the output port's contract (columns, types, required, unique)."""
-
-
 class ChecksFailed(DataProductError):
     """Checks ran and some failed; ``.result`` holds the full result."""
 
@@ -92,6 +88,19 @@ class ChecksFailed(DataProductError):
         # IPython calls this instead of printing a traceback: a failed check is
         # an expected outcome, shown as a short block.
         return [f"ChecksFailed: {self}"]
+
+
+class ContractViolation(ChecksFailed):
+    """Staged data breaks the output port's contract (columns, types, required, unique).
+
+    A failed check like any other (``dp-notebook run`` exits 1), so it is a ``ChecksFailed``.
+    """
+
+    def __init__(self, message: str, result: object | None = None) -> None:
+        super().__init__(message, result)
+
+    def _render_traceback_(self) -> list[str]:
+        return [f"ContractViolation: {self}"]
 
 
 class AccessDenied(DataProductError):
