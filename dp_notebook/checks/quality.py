@@ -1,0 +1,131 @@
+"""Quality tests: service-level objectives checked on the live output ports.
+
+Each SLO (see ``dp_notebook.spec.model.SLO``) becomes one SQL query on the
+port's table; the result row carries the measured value so runs append to a
+history that renders as a trend.
+
+    freshness     now() - max(column) <= threshold ("24h", "7d", "30m", "2w")
+    completeness  count(column) / count(*) >= threshold (0.99 or "99%")
+    rowCount      min <= count(*) <= max
+    sql           the query's single number satisfies mustBe / mustBeGreaterThan / ...
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+from typing import Any
+
+from ..errors import SpecError, SQLError
+
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$")
+
+
+def parse_duration(text: Any) -> float:
+    """``'24h'`` → 86400.0 seconds; plain numbers are hours."""
+    if isinstance(text, (int, float)):
+        return float(text) * 3600
+    m = _DURATION.match(str(text))
+    if not m:
+        raise SpecError(f"freshness threshold {text!r} is not a duration like '24h', '7d', '30m'")
+    return float(m.group(1)) * _UNITS[m.group(2)]
+
+
+def parse_ratio(value: Any) -> float:
+    """``0.99`` or ``'99%'`` → 0.99."""
+    if isinstance(value, str) and value.strip().endswith("%"):
+        return float(value.strip()[:-1]) / 100
+    ratio = float(value)
+    return ratio / 100 if ratio > 1 else ratio
+
+
+def slo_name(slo) -> str:
+    if slo.name:
+        return slo.name
+    if slo.type in ("freshness", "completeness"):
+        return f"{slo.type}({slo.column})"
+    return slo.type
+
+
+def evaluate_slo(con: Any, relation: str, slo, *, target: str, now: _dt.datetime | None = None) -> dict[str, Any]:
+    """Check one SLO against ``relation`` (quoted SQL name); returns a check row with ``value``."""
+    import duckdb
+
+    name = slo_name(slo)
+    try:
+        if slo.type == "freshness":
+            newest = con.execute(f'SELECT max("{_ident(slo.column)}") FROM {relation}').fetchone()[0]
+            limit = parse_duration(slo.threshold)
+            if newest is None:
+                return _row(name, target, slo, False, None, f"no value in {slo.column}: cannot tell freshness")
+            if isinstance(newest, _dt.date) and not isinstance(newest, _dt.datetime):
+                newest = _dt.datetime.combine(newest, _dt.time())
+            ref = now or _dt.datetime.now(_dt.timezone.utc)
+            if newest.tzinfo is None:
+                ref = ref.replace(tzinfo=None) if ref.tzinfo else ref
+            age = (ref - newest).total_seconds()
+            ok = age <= limit
+            return _row(name, target, slo, ok, age / 3600, f"newest {slo.column} is {age / 3600:.1f}h old (limit {slo.threshold})")
+        if slo.type == "completeness":
+            total, filled = con.execute(f'SELECT count(*), count("{_ident(slo.column)}") FROM {relation}').fetchone()
+            ratio = (filled / total) if total else 0.0
+            need = parse_ratio(slo.threshold)
+            ok = total > 0 and ratio >= need
+            return _row(name, target, slo, ok, ratio, f"{ratio:.2%} of {total} rows have {slo.column} (need {need:.2%})", unexpected=total - filled)
+        if slo.type == "rowCount":
+            count = con.execute(f"SELECT count(*) FROM {relation}").fetchone()[0]
+            ok = (slo.min is None or count >= slo.min) and (slo.max is None or count <= slo.max)
+            bounds = f"[{'' if slo.min is None else slo.min}, {'' if slo.max is None else slo.max}]"
+            return _row(name, target, slo, ok, count, f"{count} rows (bounds {bounds})")
+        if slo.type == "sql":
+            query = slo.query.replace("{port}", relation).replace("{table}", relation)
+            result = con.execute(query).fetchone()
+            if not result or len(result) != 1:
+                raise SpecError(f"SLO {name!r}: the query must return exactly one value")
+            value = result[0]
+            ok, rule = _compare(slo, value)
+            return _row(name, target, slo, ok, value, f"value {value} ({rule})")
+    except duckdb.Error as exc:
+        raise SQLError(f"SLO {name!r} on {target}: {str(exc).splitlines()[0]}") from None
+    raise SpecError(f"unknown SLO type {slo.type!r}")
+
+
+def _ident(name: str | None) -> str:
+    return (name or "").replace('"', '""')
+
+
+def _compare(slo, value: Any) -> tuple[bool, str]:
+    if value is None:
+        return False, "the query returned NULL"
+    checks = [
+        ("mustBe", lambda v, t: v == t, "="),
+        ("mustBeGreaterThan", lambda v, t: v > t, ">"),
+        ("mustBeGreaterOrEqualTo", lambda v, t: v >= t, ">="),
+        ("mustBeLessThan", lambda v, t: v < t, "<"),
+        ("mustBeLessOrEqualTo", lambda v, t: v <= t, "<="),
+    ]
+    rules = []
+    ok = True
+    for attr, fn, sym in checks:
+        bound = getattr(slo, attr)
+        if bound is not None:
+            rules.append(f"{sym} {bound}")
+            ok = ok and fn(float(value), float(bound))
+    if not rules:
+        return bool(value), "truthy"
+    return ok, "must be " + " and ".join(rules)
+
+
+def _row(name: str, target: str, slo, ok: bool, value: Any, message: str, *, unexpected: int | None = None) -> dict[str, Any]:
+    return {
+        "name": name,
+        "target": target,
+        "kind": "quality",
+        "success": bool(ok),
+        "severity": slo.severity,
+        "unexpected_count": unexpected,
+        "unexpected_percent": None,
+        "value": float(value) if isinstance(value, (int, float)) else value,
+        "message": message,
+    }
