@@ -100,12 +100,39 @@ class ExportResult:
         return mimebundle("export", {"format": self.fmt, "files": list(self.files), "written": [str(p) for p in self.written]}, card(inner), str(self))
 
 
+@dataclass
+class _Transform:
+    sql: str
+    params: dict[str, Any]
+    model: bool
+
+
+def _sql_in_schema(ws: Any, schema: str, query: str, values: dict[str, Any]):
+    """Run ``query`` with the product's private schema first on the search path."""
+    import duckdb
+
+    from .errors import SQLError
+
+    with ws.connect() as con:
+        con.execute(f"CREATE SCHEMA IF NOT EXISTS \"{schema}\"")
+        con.execute(f"SET search_path = '{schema},main'")
+        try:
+            return con.execute(query, values or None).df()
+        except duckdb.Error as exc:
+            raise SQLError(str(exc).strip().splitlines()[0]) from None
+
+
 class DataProduct:
     """A declared data product: spec, workspace state, and one method per magic."""
 
     def __init__(self, loaded: LoadedSpec, *, workspace: Any = None) -> None:
         self._loaded = loaded
         self._workspace = workspace
+        self._inputs: dict[str, Any] = {}
+        self._transforms: dict[str, _Transform] = {}
+        self._suites: dict[str, list[Any]] = {}
+        self._unit_cases: dict[str, list[Any]] = {}
+        self._last_results: dict[tuple[str, str], Any] = {}
 
     # -- the declaration ---------------------------------------------------------------------
     def redeclare(self, other: DataProduct) -> None:
@@ -169,10 +196,76 @@ class DataProduct:
         return written
 
     def _server_info(self) -> dict[str, Any]:
-        ws = self._workspace
-        if ws is None:
-            return {}
+        ws = self.workspace
         return {"database_path": str(ws.db_path)}
+
+    # -- workspace: inputs, transforms, ad-hoc SQL ------------------------------------------------
+    @property
+    def workspace(self):
+        """The workspace this product builds in (``.dp/`` by default, see DESIGN §9)."""
+        if self._workspace is None:
+            from .workspace import Workspace
+
+            self._workspace = Workspace()
+        return self._workspace
+
+    def input(self, port: str, source: Any, *, namespace: dict[str, Any] | None = None, auto_declare: bool = False):
+        """Bind input ``port`` to a path/glob, a DataFrame, ``table:x`` or ``product.port``.
+
+        ``source`` may be the ``--from`` text or a DataFrame/relation object itself.
+        """
+        from .inputs import Source, bind_input, resolve_source
+
+        if isinstance(source, (str, os.PathLike)):
+            src = resolve_source(str(source), namespace=namespace, catalog_dir=self.workspace.catalog_dir)
+        else:
+            src = Source("var", f"<{type(source).__name__}>", source)
+        result = bind_input(self.workspace, self.spec, port, src, auto_declare=auto_declare)
+        self._inputs[port] = src
+        return result
+
+    def transform(
+        self,
+        target: str,
+        sql: str,
+        *,
+        params: dict[str, Any] | None = None,
+        namespace: dict[str, Any] | None = None,
+        model: bool = False,
+        line_offset: int = 1,
+    ):
+        """Build an output port (write-audit-publish) or, with ``model=True``, a private model."""
+        from .transform import run_transform
+
+        self._transforms[target] = _Transform(sql, dict(params or {}), model)
+        audit = None if model else self._audit_for(target, namespace)
+        return run_transform(
+            self.workspace, self.spec, target, sql, params=params, namespace=namespace, model=model, audit=audit, line_offset=line_offset
+        )
+
+    def _audit_for(self, target: str, namespace: dict[str, Any] | None):
+        suite = self._suites.get(target)
+        if not suite:
+            return None
+
+        def audit(con, relation: str) -> None:
+            result = self._run_suite(con, relation, target)
+            self._last_results[("expectation", target)] = result
+            result.raise_for_failure()
+
+        return audit
+
+    def sql(self, query: str, *, params: dict[str, Any] | None = None, namespace: dict[str, Any] | None = None):
+        """Query the workspace (``{{name}}`` bound from params/namespace); returns a DataFrame."""
+        from .transform import render_params
+        from .workspace import private_schema
+
+        bound, values = render_params(query, params, namespace)
+        return _sql_in_schema(self.workspace, private_schema(self.id), bound, values)
+
+    def runs(self):
+        """This product's run history (newest first)."""
+        return self.workspace.runs(self.id)
 
 
 def _write_files(files: dict[str, str], out: Path) -> list[Path]:
