@@ -51,6 +51,10 @@ class DataProductMagics(Magics):
     @line_cell_magic
     def dataproduct(self, line: str, cell: str | None = None):
         """Declare, build, test, document and publish data products. ``%dataproduct help``."""
+        head, _, raw_rest = line.strip().partition(" ")
+        if head == "sql":
+            # SQL keeps its quotes: no shell-style splitting of the query text
+            return self._sql_raw(raw_rest, cell)
         try:
             argv = shlex.split(line, posix=True)
         except ValueError as exc:
@@ -67,7 +71,7 @@ class DataProductMagics(Magics):
         handler, parser, needs_cell = self._commands[name]
         if needs_cell and cell is None:
             raise UsageError(f"%dataproduct {name} is a cell magic: write %%dataproduct {name} on the first line of a cell")
-        if not needs_cell and cell is not None and cell.strip():
+        if not needs_cell and cell is not None and cell.strip() and name != "sql":
             raise UsageError(f"%%dataproduct {name} takes no cell body; use %dataproduct {name} on one line")
         args = parser.parse_args(rest)
         try:
@@ -105,6 +109,54 @@ class DataProductMagics(Magics):
             p.add_argument("--out", help="file (one file) or directory to write to")
 
         add("export", "Export the spec as DPS, ODPS, ODCS contracts, JSON Schema, dbt schema.yml or DDL.", self._export, setup=export_args)
+
+        def input_args(p):
+            p.add_argument("port", help="the input port id")
+            p.add_argument("--from", dest="source", required=True, help="path/glob, variable, table:NAME or product.port (prefixes file:, var:, table:, port:)")
+            p.add_argument("--declare", action="store_true", help="declare the input port if the spec does not list it")
+
+        add("input", "Bind an input port to a file, DataFrame, table or another product's port.", self._input, setup=input_args)
+
+        def transform_args(p):
+            p.add_argument("target", help="an output port id, or a model name with --model")
+            p.add_argument("--model", action="store_true", help="build a private intermediate model instead of a port")
+            p.add_argument("--param", action="append", default=[], metavar="NAME=VALUE", help="bind {{NAME}} (JSON scalar, else text); repeatable")
+
+        add("transform", "Build an output port (write-audit-publish) or model from the cell's DuckDB SQL.", self._transform, cell=True, setup=transform_args)
+
+        def sql_args(p):
+            p.add_argument("query", nargs=argparse.REMAINDER, help="the query (or the cell body with %%dataproduct sql)")
+
+        add("sql", "Query the workspace (the product's inputs, models and ports; public views by schema.view).", self._sql, setup=sql_args)
+        add("runs", "The product's run history (transforms), newest first.", lambda a, c: self.session.product(a.product).runs())
+
+    def _input(self, args, cell):
+        return self.session.product(args.product).input(args.port, args.source, namespace=self._ns(), auto_declare=args.declare)
+
+    def _transform(self, args, cell):
+        from .transform import parse_param_args
+
+        dp = self.session.product(args.product)
+        return dp.transform(args.target, cell, params=parse_param_args(args.param), namespace=self._ns(), model=args.model)
+
+    def _sql(self, args, cell):  # reached only through help listings; see _sql_raw
+        return self._sql_raw(" ".join(args.query), cell)
+
+    def _sql_raw(self, rest: str, cell: str | None):
+        product = None
+        rest = rest.strip()
+        if rest.startswith("--product"):
+            parts = rest.split(None, 2)
+            if len(parts) < 2:
+                raise UsageError("%dataproduct sql: --product needs a product id")
+            product, rest = parts[1], (parts[2] if len(parts) > 2 else "")
+        query = (rest + "\n" + (cell or "")).strip()
+        if not query:
+            raise UsageError("%dataproduct sql: give a query on the line or in the cell")
+        try:
+            return self.session.product(product).sql(query, namespace=self._ns())
+        except DataProductError as exc:
+            raise UsageError(str(exc)) from None
 
     def _declare(self, args, cell):
         return self.session.declare(cell, product=args.product)

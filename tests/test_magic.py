@@ -132,3 +132,53 @@ def test_load_ext_is_fast_and_light():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
     assert out[1:] == [], f"%load_ext imported heavy modules: {out[1:]}"
+
+
+SPEC = """dataProductSpecification: 0.0.1
+id: shop
+info: {title: Shop, owner: sales}
+inputPorts:
+  - {id: raw, name: raw, sourceSystemId: erp}
+outputPorts:
+  - id: items_v1
+    location: sales.items_v1
+    schema:
+      - {name: id, type: integer, required: true, unique: true}
+      - {name: label, type: string}
+"""
+
+
+def test_input_transform_sql_through_magics(ip, tmp_path):
+    import pandas as pd
+
+    run_cell(ip, "declare", SPEC)
+    ip.user_ns["frame"] = pd.DataFrame({"id": [1, 2, 3], "label": ["a", "b's", None]})
+    res = run_cell(ip, "input raw --from frame")
+    assert res.rows == 3
+    ip.user_ns["min_id"] = 2
+    out = run_cell(ip, "transform items_v1", "SELECT id, label FROM raw\nWHERE id >= {{min_id}}")
+    assert out.rows == 2 and out.view == "sales.items_v1"
+    df = run_cell(ip, "sql SELECT label FROM sales.items_v1 WHERE label = 'b''s'")
+    assert list(df["label"]) == ["b's"]
+    # --param wins over the notebook variable
+    assert run_cell(ip, "transform items_v1 --param min_id=3", "SELECT id, label FROM raw WHERE id >= {{min_id}}").rows == 1
+    with pytest.raises(UsageError, match="cell line 3"):  # line 1 is %%dataproduct
+        run_cell(ip, "transform items_v1", "SELECT id, label\nFROM missing_table")
+    with pytest.raises(UsageError, match="no input port 'nope'.*raw"):
+        run_cell(ip, "input nope --from frame")
+    runs = run_cell(ip, "runs")
+    assert list(runs["status"])[:3] == ["failed", "success", "success"]
+
+
+def test_contract_violation_keeps_last_good_data(ip):
+    import pandas as pd
+
+    from dp_notebook.errors import ContractViolation
+
+    run_cell(ip, "declare", SPEC)
+    ip.user_ns["frame"] = pd.DataFrame({"id": [1, 1, 2], "label": ["x", "y", "z"]})
+    run_cell(ip, "input raw --from frame")
+    run_cell(ip, "transform items_v1", "SELECT DISTINCT ON (id) id, label FROM raw ORDER BY id")
+    with pytest.raises(ContractViolation, match="id: 1 duplicate value"):
+        run_cell(ip, "transform items_v1", "SELECT id, label FROM raw")
+    assert list(run_cell(ip, "sql SELECT count(*) AS n FROM sales.items_v1")["n"]) == [2]
