@@ -143,8 +143,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     if failure is None:
         print(f"dp-notebook run: {notebook.name}: ok in {elapsed:.1f}s; artifacts in {out}")
         return EXIT_OK
-    ename = failure.ename
-    evalue = _ANSI.sub("", failure.evalue or "").strip()
+    ename, evalue = _failure_details(failure, executed)
     print(
         f"dp-notebook run: {notebook.name}: cell {failure.cell_index + 1} (execution {failure.exec_count}) failed\n"
         f"  {ename}: {_shorten(evalue)}\n"
@@ -156,6 +155,27 @@ def cmd_run(args: argparse.Namespace) -> int:
     if ename == "UsageError":
         return EXIT_USAGE
     return EXIT_ERROR
+
+
+def _failure_details(failure: Any, executed: Path) -> tuple[str, str]:
+    """(exception name, message) of the failed cell.
+
+    IPython shows a ``UsageError`` on stderr instead of as an error output, so
+    nbclient reports a bare ``CellExecutionError``: read the cell's stderr then.
+    """
+    ename = failure.ename
+    evalue = _ANSI.sub("", failure.evalue or "").strip()
+    if ename == "CellExecutionError" and not evalue and executed.exists():
+        import nbformat
+
+        cells = nbformat.read(str(executed), as_version=4).cells
+        # papermill inserts error-marker cells, so find the failed cell by its status
+        failed = [c for c in cells if c.get("metadata", {}).get("papermill", {}).get("exception")]
+        for out in (failed[0].get("outputs", []) if failed else []):
+            text = _ANSI.sub("", out.get("text", "")) if out.get("name") == "stderr" else ""
+            if text.startswith("UsageError:"):
+                return "UsageError", text.removeprefix("UsageError:").strip()
+    return ename, evalue
 
 
 def _first_line(text: str) -> str:

@@ -36,3 +36,26 @@ def ip(_shell, tmp_path, monkeypatch):
 @pytest.fixture
 def seed_yaml() -> str:
     return (FIXTURES / "shelf_warmers_seed.yaml").read_text(encoding="utf-8")
+
+
+def pytest_addoption(parser):
+    parser.addoption("--update-golden", action="store_true", help="rewrite golden files from the current output")
+
+
+@pytest.fixture
+def golden(request):
+    """``golden(name, text)``: compare ``text`` to tests/golden/<name> (``--update-golden`` rewrites)."""
+    import os
+
+    update = request.config.getoption("--update-golden") or os.environ.get("UPDATE_GOLDEN") == "1"
+
+    def check(name: str, text: str) -> None:
+        path = Path(__file__).parent / "golden" / name
+        if update or not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+            if not update:
+                pytest.fail(f"golden file {path} was missing and has been written; re-run")
+        assert text == path.read_text(encoding="utf-8"), f"output differs from {path} (run with --update-golden after checking)"
+
+    return check

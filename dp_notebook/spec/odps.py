@@ -19,7 +19,7 @@ _PRODUCT_CUSTOM = ("owner", "archetype", "maturity", "schedule", "price", "servi
 _INPUT_CUSTOM = ("description", "sourceSystemId", "type", "location", "links", "custom", "displayName")
 _OUTPUT_CUSTOM = (
     "displayName", "status", "location", "server", "links", "custom", "containsPii", "autoApprove",
-    "schema", "rolesAllowed", "serviceLevelObjectives", "price", "quality",
+    "rolesAllowed", "schema", "serviceLevelObjectives", "price", "quality",
 )
 # product-level ODPS keys kept verbatim for the round trip
 _ODPS_KEPT = ("apiVersion", "tenant", "authoritativeDefinitions", "managementPorts", "support", "productCreatedTs")
@@ -229,8 +229,8 @@ def _dump_output(spec, port) -> dict[str, Any]:
             ("custom", dict(port.custom)),
             ("containsPii", port.containsPii),
             ("autoApprove", port.autoApprove),
-            ("schema", [c.model_dump(exclude_unset=True) for c in port.columns]),
             ("rolesAllowed", list(port.rolesAllowed)),
+            ("schema", [c.model_dump(exclude_unset=True) for c in port.columns]),
             ("serviceLevelObjectives", [s.model_dump(exclude_unset=True) for s in port.serviceLevelObjectives]),
             ("price", port.price.model_dump(exclude_unset=True) if port.price else None),
             ("quality", list(port.quality)),

@@ -81,8 +81,9 @@ def load_yaml(text: str, *, source: str | None = None, line_offset: int = 0) -> 
     """
     if not isinstance(text, str):
         raise SpecError("expected YAML text", source=source)
-    loader = _Loader(text)
+    loader = None
     try:
+        loader = _Loader(text)  # the reader rejects control characters already here
         node = loader.get_single_node()
         if node is None:
             raise SpecError("the YAML document is empty", source=source, line=1 + line_offset)
@@ -103,7 +104,8 @@ def load_yaml(text: str, *, source: str | None = None, line_offset: int = 0) -> 
     except RecursionError:
         raise SpecError("malformed YAML: nesting too deep", source=source) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     return data, positions
 
 
