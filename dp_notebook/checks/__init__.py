@@ -1,0 +1,8 @@
+"""Stage 4 of the pipeline: checks. Expectations (GX vocabulary compiled to DuckDB SQL),
+unit tests of transforms, quality (SLO) checks and the port contract share one
+result shape (``CheckResult``/``SuiteResult``)."""
+
+from .model import CheckResult, Expectation, SuiteResult
+from .run import parse_suite, run_suite, validate
+
+__all__ = ["CheckResult", "Expectation", "SuiteResult", "parse_suite", "run_suite", "validate"]

@@ -1,0 +1,333 @@
+"""Parse a suite, compile it to as few DuckDB scans as possible, run it, judge the results.
+
+    parse_suite(yaml list) → [Expectation]
+    run_suite(con, relation, expectations) → SuiteResult
+        one fused aggregate query for every expectation of the suite
+        + one GROUP BY query per exact-duplicate check (unique, compound unique)
+        + one LIMIT query per *failed* row-level expectation, for examples
+"""
+
+from __future__ import annotations
+
+import difflib
+import inspect
+import re
+import time
+from pathlib import Path
+from typing import Any
+
+from ..errors import ExpectationError
+from .builtin import ALIASES, COLUMN_KWARGS, COMMON_KWARGS, EXPECTATIONS, Params, q
+from .model import CheckResult, Expectation, SuiteResult
+
+_MASK = "***"
+
+
+def canonical_name(name: str) -> str | None:
+    if name in EXPECTATIONS:
+        return name
+    return ALIASES.get(name)
+
+
+def parse_suite(data: Any, *, source: str | None = None, positions: Any = None) -> list[Expectation]:
+    """A YAML list of ``{name: {kwargs}}`` (or GX ``{type|expectation_type, kwargs}`` items, or a GX suite)."""
+    if isinstance(data, dict) and "expectations" in data:
+        data = data["expectations"]  # a whole GX suite
+    if isinstance(data, dict):
+        data = [data]
+    if not isinstance(data, list):
+        raise ExpectationError(_where(source, None, None) + "expectations must be a YAML list of {expectation_name: {kwargs}}")
+    out = []
+    for i, item in enumerate(data):
+        line = _line(positions, (i,))
+        if isinstance(item, str):
+            raw_name, kwargs = item, {}
+        elif isinstance(item, dict) and ("expectation_type" in item or "type" in item) and "kwargs" in item:
+            raw_name, kwargs = item.get("expectation_type") or item.get("type"), item.get("kwargs") or {}
+        elif isinstance(item, dict) and len(item) == 1:
+            raw_name, kwargs = next(iter(item.items()))
+            kwargs = {} if kwargs is None else kwargs
+        else:
+            raise ExpectationError(_where(source, i, line) + "write each expectation as {expectation_name: {kwargs}}")
+        if not isinstance(kwargs, dict):
+            raise ExpectationError(_where(source, i, line) + f"{raw_name}: kwargs must be a mapping, got {type(kwargs).__name__}")
+        name = canonical_name(str(raw_name))
+        if name is None:
+            hints = difflib.get_close_matches(str(raw_name), list(EXPECTATIONS) + list(ALIASES), n=3, cutoff=0.5)
+            hint = f"; did you mean {', '.join(hints)}?" if hints else ""
+            raise ExpectationError(_where(source, i, line) + f"unknown expectation {raw_name!r}{hint}")
+        spec = EXPECTATIONS[name]
+        missing = [k for k in spec.required if k not in kwargs and not (k == "type_list" and "type_" in kwargs)]
+        if name == "expect_column_values_to_be_between" and "min_value" not in kwargs and "max_value" not in kwargs:
+            missing.append("min_value or max_value")
+        if missing:
+            raise ExpectationError(_where(source, i, line) + f"{name}: missing kwarg(s) {', '.join(missing)}")
+        allowed = set(spec.required) | set(spec.optional) | COMMON_KWARGS
+        unknown = [k for k in kwargs if k not in allowed]
+        if unknown:
+            hint = difflib.get_close_matches(unknown[0], sorted(allowed), n=1)
+            extra = f"; did you mean '{hint[0]}'?" if hint else f" (allowed: {', '.join(sorted(set(spec.required) | set(spec.optional)))}, mostly)"
+            raise ExpectationError(_where(source, i, line) + f"{name}: unknown kwarg {unknown[0]!r}{extra}")
+        _check_kwarg_types(name, kwargs, _where(source, i, line))
+        out.append(Expectation(name, dict(kwargs), index=i, line=line, written_as=str(raw_name)))
+    return out
+
+
+def _check_kwarg_types(name: str, kw: dict, where: str) -> None:
+    mostly = kw.get("mostly")
+    if mostly is not None and (not isinstance(mostly, (int, float)) or isinstance(mostly, bool) or not 0 <= mostly <= 1):
+        raise ExpectationError(where + f"{name}: mostly must be a number between 0 and 1, got {mostly!r}")
+    for key in ("value_set", "column_list", "regex_list", "type_list"):
+        if key in kw and not isinstance(kw[key], (list, tuple)):
+            raise ExpectationError(where + f"{name}: {key} must be a list, got {type(kw[key]).__name__}")
+    for key in ("column", "column_A", "column_B", "regex", "like_pattern", "type_"):
+        if key in kw and not isinstance(kw[key], str):
+            raise ExpectationError(where + f"{name}: {key} must be text, got {kw[key]!r}")
+    for key in ("min_value", "max_value", "value", "sum_total"):
+        if key in kw and isinstance(kw[key], (list, dict)):
+            raise ExpectationError(where + f"{name}: {key} must be a single value")
+
+
+def _where(source: str | None, index: int | None, line: int | None) -> str:
+    parts = []
+    if source:
+        parts.append(source)
+    if line is not None:
+        parts.append(f"line {line}")
+    if index is not None:
+        parts.append(f"expectations[{index}]")
+    return (", ".join(parts) + ": ") if parts else ""
+
+
+def _line(positions: Any, path: tuple) -> int | None:
+    if positions is None:
+        return None
+    hit = positions.find(path)
+    return hit[0] if hit else None
+
+
+# -- running ------------------------------------------------------------------------------------
+
+
+def _scope(kw: dict, columns: list[str], where: str) -> str:
+    cond = kw.get("row_condition")
+    if not cond:
+        return "true"
+    parser = kw.get("condition_parser") or "sql"
+    if parser not in ("sql", "pandas", "great_expectations"):
+        raise ExpectationError(f"{where}row_condition: condition_parser {parser!r} is not supported (use sql)")
+    text = str(cond)
+    if parser == "pandas":
+        # the simple pandas.query forms: ==, !=, and/or/not, quoted strings
+        text = text.replace("==", "=").replace('"', "'")
+    elif parser == "great_expectations":
+        text = re.sub(r'col\("([^"]+)"\)', lambda m: q(m.group(1)), text).replace("==", "=").replace('"', "'")
+    import sqlglot
+    from sqlglot import exp
+
+    try:
+        tree = sqlglot.parse_one(text, dialect="duckdb", into=exp.Condition)
+    except Exception:  # noqa: BLE001 - sqlglot raises several error types for bad text
+        raise ExpectationError(f"{where}row_condition {cond!r} is not a condition DuckDB can evaluate") from None
+    if tree.find(exp.Select, exp.Subquery):
+        raise ExpectationError(f"{where}row_condition {cond!r}: subqueries are not allowed")
+    for col in tree.find_all(exp.Column):
+        if col.name not in columns:
+            raise ExpectationError(f"{where}row_condition names unknown column {col.name!r} (columns: {', '.join(columns)})")
+    return "(" + tree.sql(dialect="duckdb") + ")"
+
+
+def run_suite(
+    con: Any,
+    relation: str,
+    expectations: list[Expectation],
+    *,
+    target: str = "data",
+    pii_columns: set[str] | frozenset[str] = frozenset(),
+    sample_size: int = 5,
+) -> SuiteResult:
+    """Run ``expectations`` on ``relation`` (SQL FROM text) over a DuckDB connection."""
+    import duckdb
+
+    started = time.perf_counter()
+    described = con.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()
+    columns = [r[0] for r in described]
+    types = {r[0]: r[1] for r in described}
+    params = Params()
+    plans = []
+    for e in expectations:
+        where = f"{target}: expectations[{e.index}] {e.name}: "
+        for key in COLUMN_KWARGS:
+            names = e.kwargs.get(key)
+            for name in names if isinstance(names, list) else ([names] if names else []):
+                if name not in columns and e.name != "expect_column_to_exist":
+                    raise ExpectationError(f"{where}no column {name!r} in {target} (columns: {', '.join(columns)})")
+        if "regex" in e.kwargs or "regex_list" in e.kwargs:
+            for rx in [e.kwargs["regex"]] if "regex" in e.kwargs else e.kwargs["regex_list"]:
+                _check_regex(con, rx, where)
+        kw = dict(e.kwargs)
+        kw["__columns__"] = columns
+        scope = _scope(kw, columns, where)
+        fn = EXPECTATIONS[e.name].compile
+        col_type = types.get(kw.get("column") or "", "VARCHAR")
+        if "relation" in inspect.signature(fn).parameters:
+            compiled = fn(kw, params, col_type, scope, relation=relation)
+        else:
+            compiled = fn(kw, params, col_type, scope)
+        plans.append((e, compiled, scope))
+
+    aggregates = [a for _, c, _ in plans for a in c.aggregates]
+    values: list[Any] = []
+    try:
+        if aggregates:
+            values = list(con.execute(f"SELECT {', '.join(aggregates)} FROM {relation}", params.values or None).fetchone())
+    except duckdb.Error as exc:
+        raise ExpectationError(f"{target}: the checks could not run: {str(exc).strip().splitlines()[0]}") from None
+
+    results = []
+    pos = 0
+    for e, compiled, scope in plans:
+        n = len(compiled.aggregates)
+        mine = values[pos : pos + n]
+        pos += n
+        if compiled.separate_query:
+            mine.append(con.execute(compiled.separate_query, _used(params.values, compiled.separate_query) or None).fetchone()[0])
+        verdict = compiled.judge(mine)
+        result = CheckResult(
+            name=e.label(),
+            target=target,
+            kind="expectation",
+            success=bool(verdict["success"]),
+            unexpected_count=verdict.get("unexpected_count"),
+            unexpected_percent=verdict.get("unexpected_percent"),
+            element_count=verdict.get("element_count"),
+            observed_value=verdict.get("observed_value"),
+            kwargs=dict(e.kwargs),
+            column=e.column,
+            severity=str(e.kwargs.get("severity", "error")),
+        )
+        result.message = _message(result)
+        if not result.success and compiled.unexpected_where:
+            result.unexpected_sample = _sample(con, relation, compiled.unexpected_where, scope, params, pii_columns, sample_size)
+        results.append(result)
+    return SuiteResult(target, results, elapsed_s=time.perf_counter() - started)
+
+
+def _used(values: dict[str, Any], sql: str) -> dict[str, Any]:
+    return {k: v for k, v in values.items() if f"${k}" in sql}
+
+
+def _check_regex(con: Any, regex: str, where: str) -> None:
+    import duckdb
+
+    try:
+        con.execute("SELECT regexp_matches('', ?)", [regex]).fetchone()
+    except duckdb.Error as exc:
+        detail = str(exc).strip().splitlines()[0]
+        raise ExpectationError(f"{where}DuckDB (RE2) cannot run the regex {regex!r}: {detail}") from None
+
+
+def _sample(con, relation, unexpected_where, scope, params, pii, limit) -> list[dict[str, Any]]:
+    sql = f"SELECT * FROM {relation} WHERE {scope} AND {unexpected_where} LIMIT {int(limit)}"
+    cur = con.execute(sql, _used(params.values, sql) or None)
+    cols = [d[0] for d in cur.description]
+    rows = []
+    for row in cur.fetchall():
+        rows.append({c: (_MASK if c in pii and v is not None else _jsonable(v)) for c, v in zip(cols, row)})
+    return rows
+
+
+def _jsonable(v: Any) -> Any:
+    if v is None or isinstance(v, (bool, int, float, str)):
+        return v
+    return str(v)
+
+
+def _message(r: CheckResult) -> str:
+    if r.unexpected_count is not None and r.element_count is not None:
+        pct = f" ({r.unexpected_percent:.2f}%)" if r.unexpected_percent is not None else ""
+        mostly = r.kwargs.get("mostly")
+        need = f", mostly {mostly}" if mostly is not None else ""
+        return f"{r.unexpected_count} of {r.element_count} unexpected{pct}{need}"
+    if r.observed_value is not None:
+        bounds = []
+        for key in ("min_value", "max_value", "value"):
+            if key in r.kwargs:
+                bounds.append(f"{key.split('_')[0]} {r.kwargs[key]}")
+        return f"observed {r.observed_value}" + (f" ({', '.join(bounds)})" if bounds else "")
+    return ""
+
+
+# -- validate(): any data, any suite --------------------------------------------------------------
+
+
+def validate(data: Any, expectations: Any, *, engine: str = "duckdb", pii_columns: set[str] | None = None) -> SuiteResult:
+    """Check ``data`` (Parquet/CSV/JSON path, pandas DataFrame, DuckDB relation) against a suite.
+
+    ``expectations``: a list of ``{name: {kwargs}}``, a GX suite dict, or a path to suite JSON/YAML.
+
+        >>> import pandas as pd, dp_notebook
+        >>> df = pd.DataFrame({"id": [1, 2, None]})
+        >>> dp_notebook.validate(df, [{"not_null": {"column": "id"}}]).success
+        False
+    """
+    suite = _load_suite(expectations)
+    if engine == "gx":
+        from .gx import run_with_gx
+
+        return run_with_gx(data, suite)
+    if engine != "duckdb":
+        raise ExpectationError(f"unknown engine {engine!r}: use 'duckdb' or 'gx'")
+    import duckdb
+
+    con = duckdb.connect()
+    try:
+        relation, target = _relation_for(con, data)
+        return run_suite(con, relation, suite, target=target, pii_columns=set(pii_columns or ()))
+    finally:
+        con.close()
+
+
+def _load_suite(expectations: Any) -> list[Expectation]:
+    if isinstance(expectations, list) and all(isinstance(e, Expectation) for e in expectations):
+        return expectations
+    if isinstance(expectations, (str, Path)) and Path(expectations).suffix in (".json", ".yaml", ".yml"):
+        import json
+
+        import yaml
+
+        path = Path(expectations)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise ExpectationError(f"cannot read suite {path}: {exc.strerror or exc}") from None
+        data = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
+        return parse_suite(data, source=str(path))
+    return parse_suite(expectations)
+
+
+def _relation_for(con: Any, data: Any) -> tuple[str, str]:
+    import duckdb
+
+    if isinstance(data, (str, Path)):
+        path = Path(data).expanduser().resolve()
+        readers = {".parquet": "read_parquet", ".csv": "read_csv_auto", ".tsv": "read_csv_auto", ".json": "read_json_auto", ".jsonl": "read_json_auto"}
+        reader = readers.get(path.suffix.lower())
+        if reader is None:
+            raise ExpectationError(f"cannot read {path.name}: use a Parquet, CSV or JSON file")
+        if not path.exists() and "*" not in str(path):
+            raise ExpectationError(f"no such file: {path}")
+        return f"{reader}('{str(path).replace(chr(39), chr(39) * 2)}')", path.name
+    if isinstance(data, duckdb.DuckDBPyRelation):
+        # a relation may belong to another connection: bring its rows over as Arrow
+        con.register("__validate_data", data.arrow())
+        return "__validate_data", "relation"
+    try:
+        import pandas as pd
+
+        if isinstance(data, pd.DataFrame):
+            con.register("__validate_data", data)
+            return "__validate_data", "DataFrame"
+    except ImportError:  # pragma: no cover - pandas is a dependency
+        pass
+    raise ExpectationError(f"validate() takes a file path, a pandas DataFrame or a DuckDB relation, not {type(data).__name__}")
