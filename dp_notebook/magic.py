@@ -130,6 +130,21 @@ class DataProductMagics(Magics):
         add("sql", "Query the workspace (the product's inputs, models and ports; public views by schema.view).", self._sql, setup=sql_args)
         add("runs", "The product's run history (transforms), newest first.", lambda a, c: self.session.product(a.product).runs())
 
+        def target_arg(p):
+            p.add_argument("target", help="an output port, input port or model")
+
+        add("expect", "Set a target's expectations (YAML list, Great Expectations names) and run them now.", self._expect, cell=True, setup=target_arg)
+        add("unittest", "Unit-test a port's transform: given rows per input, expected rows (YAML).", self._unittest, cell=True, setup=target_arg)
+        add("test", "Run contracts, expectations, unit tests and SLOs; fails the cell (and the run) on failure.", lambda a, c: self.session.product(a.product).test())
+        add("quality", "Check the SLOs, append them to the quality history and show the trend.", lambda a, c: self.session.product(a.product).quality())
+
+    def _expect(self, args, cell):
+        return self.session.product(args.product).expect(args.target, cell, source="cell", line_offset=1)
+
+    def _unittest(self, args, cell):
+        result = self.session.product(args.product).unittest(args.target, cell, source="cell", line_offset=1)
+        return result.raise_for_failure()
+
     def _input(self, args, cell):
         return self.session.product(args.product).input(args.port, args.source, namespace=self._ns(), auto_declare=args.declare)
 

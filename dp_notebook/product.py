@@ -133,6 +133,7 @@ class DataProduct:
         self._suites: dict[str, list[Any]] = {}
         self._unit_cases: dict[str, list[Any]] = {}
         self._last_results: dict[tuple[str, str], Any] = {}
+        self._namespace: dict[str, Any] | None = None
 
     # -- the declaration ---------------------------------------------------------------------
     def redeclare(self, other: DataProduct) -> None:
@@ -235,25 +236,75 @@ class DataProduct:
         line_offset: int = 1,
     ):
         """Build an output port (write-audit-publish) or, with ``model=True``, a private model."""
+        from .checks.runner import record
         from .transform import run_transform
 
+        if namespace is not None:
+            self._namespace = namespace
         self._transforms[target] = _Transform(sql, dict(params or {}), model)
-        audit = None if model else self._audit_for(target, namespace)
-        return run_transform(
-            self.workspace, self.spec, target, sql, params=params, namespace=namespace, model=model, audit=audit, line_offset=line_offset
-        )
+        audits: list[Any] = []
+        try:
+            return run_transform(
+                self.workspace, self.spec, target, sql, params=params, namespace=namespace, model=model,
+                audit=self._audit_for(target, audits), line_offset=line_offset,
+            )
+        finally:
+            for result in audits:  # recorded after the transaction, whatever its outcome
+                record(self, result)
 
-    def _audit_for(self, target: str, namespace: dict[str, Any] | None):
-        suite = self._suites.get(target)
-        if not suite:
+    def _audit_for(self, target: str, audits: list[Any]):
+        """The expectations of ``target`` as the audit step of write-audit-publish."""
+        if not self._suites.get(target):
             return None
+        from .checks.runner import pii_columns
+        from .checks.run import run_suite
 
         def audit(con, relation: str) -> None:
-            result = self._run_suite(con, relation, target)
-            self._last_results[("expectation", target)] = result
+            result = run_suite(con, relation, self._suites[target], target=target, pii_columns=pii_columns(self, target))
+            audits.append(result)
             result.raise_for_failure()
 
         return audit
+
+    # -- checks -----------------------------------------------------------------------------------
+    def expect(self, target: str, expectations: Any, *, source: str | None = None, line_offset: int = 0):
+        """Set ``target``'s expectation suite (YAML text, a list, or GX suite JSON) and run it now."""
+        from .checks.runner import expect
+
+        data, positions = _yaml_body(expectations, source, line_offset)
+        return expect(self, target, data, positions=positions, source=source)
+
+    def unittest(self, target: str, cases: Any, *, source: str | None = None, line_offset: int = 0):
+        """Store unit-test cases for ``target``'s transform and run them (isolated in-memory DuckDB)."""
+        from .checks.model import SuiteResult
+        from .checks.runner import record, run_units
+        from .checks.unit import parse_cases
+
+        if target not in self._transforms:
+            self.spec.output_port(target)  # PortNotFound lists the ports
+        data, positions = _yaml_body(cases, source, line_offset)
+        self._unit_cases[target] = parse_cases(data, target=target, positions=positions)
+        result = SuiteResult(target, run_units(self, target))
+        record(self, result)
+        return result
+
+    def test(self, *, raise_on_failure: bool = True):
+        """Run everything: contracts, expectations, unit tests and SLOs; raise ``ChecksFailed`` on failure."""
+        from .checks.runner import run_all
+
+        result = run_all(self)
+        self._last_results[("test", self.id)] = result
+        if raise_on_failure:
+            result.raise_for_failure()
+        return result
+
+    def quality(self):
+        """Check the SLOs now and append them to the quality history (rendered with the trend)."""
+        from .checks.runner import quality_history, run_quality
+        from .render.quality import QualityReport
+
+        result = run_quality(self)
+        return QualityReport(result, quality_history(self))
 
     def sql(self, query: str, *, params: dict[str, Any] | None = None, namespace: dict[str, Any] | None = None):
         """Query the workspace (``{{name}}`` bound from params/namespace); returns a DataFrame."""
@@ -266,6 +317,15 @@ class DataProduct:
     def runs(self):
         """This product's run history (newest first)."""
         return self.workspace.runs(self.id)
+
+
+def _yaml_body(body: Any, source: str | None, line_offset: int) -> tuple[Any, Any]:
+    """Cell text → (data, positions); lists and dicts pass through."""
+    if isinstance(body, str):
+        from .spec.yamlpos import load_yaml
+
+        return load_yaml(body, source=source, line_offset=line_offset)
+    return body, None
 
 
 def _write_files(files: dict[str, str], out: Path) -> list[Path]:

@@ -182,3 +182,41 @@ def test_contract_violation_keeps_last_good_data(ip):
     with pytest.raises(ContractViolation, match="id: 1 duplicate value"):
         run_cell(ip, "transform items_v1", "SELECT id, label FROM raw")
     assert list(run_cell(ip, "sql SELECT count(*) AS n FROM sales.items_v1")["n"]) == [2]
+
+
+def test_expect_unittest_test_quality(ip):
+    import pandas as pd
+
+    from dp_notebook.errors import ChecksFailed
+
+    run_cell(ip, "declare", SPEC + "    serviceLevelObjectives:\n      - {type: rowCount, min: 2}\n      - {type: completeness, column: label, threshold: 0.5}\n")
+    ip.user_ns["frame"] = pd.DataFrame({"id": [1, 2, 3], "label": ["a", "b", None]})
+    run_cell(ip, "input raw --from frame")
+    stored = run_cell(ip, "expect items_v1", "- not_null: {column: label}\n")
+    assert "run when it is built" in str(stored)
+    # the expectation is the audit step: the transform fails, nothing is served
+    with pytest.raises(ChecksFailed, match="expect_column_values_to_not_be_null"):
+        run_cell(ip, "transform items_v1", "SELECT id, label FROM raw")
+    with pytest.raises(UsageError, match="does not exist"):
+        run_cell(ip, "sql SELECT * FROM sales.items_v1")
+    res = run_cell(ip, "expect items_v1", "- not_null: {column: label, mostly: 0.5}\n- unique: {column: id}\n")
+    assert str(res).startswith("stored") or res.results == []
+    out = run_cell(ip, "transform items_v1", "SELECT id, label FROM raw")
+    assert out.rows == 3
+    ok = run_cell(ip, "unittest items_v1", "given:\n  raw: [{id: 7, label: x}]\nexpect:\n  - {id: 7}\n")
+    assert ok.success
+    with pytest.raises(ChecksFailed, match="1 expected row"):
+        run_cell(ip, "unittest items_v1", "given:\n  raw: [{id: 7, label: x}]\nexpect:\n  - {id: 8}\n")
+    with pytest.raises(UsageError, match="line 3.*unknown expectation 'not_nul'"):
+        run_cell(ip, "expect items_v1", "- unique: {column: id}\n- not_nul: {column: id}\n")
+    q = run_cell(ip, "quality")
+    assert q.success and "rowCount" in str(q)
+    run_cell(ip, "quality")
+    assert len(q.trend()) == 2
+    with pytest.raises(ChecksFailed):  # the failing unit case is still stored
+        run_cell(ip, "test")
+    run_cell(ip, "unittest items_v1", "given:\n  raw: [{id: 7, label: x}]\nexpect:\n  - {id: 7}\n")
+    report = run_cell(ip, "test")
+    kinds = {r.kind for r in report.results}
+    assert kinds == {"contract", "expectation", "unit", "quality"}
+    assert report._repr_mimebundle_()["application/vnd.dp-notebook.checks+json"]["success"] is True

@@ -77,6 +77,7 @@ class SuiteResult:
     target: str
     results: list[CheckResult] = field(default_factory=list)
     elapsed_s: float | None = None
+    note: str | None = None
 
     @property
     def success(self) -> bool:
@@ -122,6 +123,8 @@ class SuiteResult:
         for r in self.results:
             pct = "" if r.unexpected_percent is None else f"{r.unexpected_percent:.2f}%"
             rows.append(["ok" if r.success else ("FAIL" if r.severity == "error" else r.severity.upper()), r.kind, r.target, r.name, "" if r.unexpected_count is None else r.unexpected_count, pct, r.message])
+        if self.note and not self.results:
+            return self.note
         status = "passed" if self.success else "FAILED"
         return f"checks {status}: {self.summary().splitlines()[0]}\n" + text_table(["", "kind", "target", "check", "unexpected", "%", "details"], rows)
 

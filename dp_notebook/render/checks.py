@@ -9,6 +9,8 @@ def checks_html(suite) -> str:
     ok = suite.success
     n_fail = len([r for r in suite.results if not r.success])
     head = f"<h4>Checks on <code>{esc(suite.target)}</code> " + (badge("passed", "ok") if ok else badge(f"{n_fail} failed", "fail")) + "</h4>"
+    if suite.note and not suite.results:
+        return card(f"<div>{esc(suite.note)}</div>")
     rows = []
     for r in suite.results:
         status = badge("ok", "ok") if r.success else badge("fail" if r.severity == "error" else r.severity, "fail" if r.severity == "error" else "warn")
