@@ -45,18 +45,24 @@ __all__ = [
     "PublishError",
     "SQLError",
     "SpecError",
+    "Workspace",
     "WorkspaceLocked",
     "load",
     "load_ipython_extension",
+    "validate",
     "__version__",
 ]
 
 if TYPE_CHECKING:
+    from .checks.run import validate
     from .product import DataProduct, load
+    from .workspace import Workspace
 
 _LAZY = {
     "DataProduct": ("product", "DataProduct"),
     "load": ("product", "load"),
+    "validate": ("checks.run", "validate"),
+    "Workspace": ("workspace", "Workspace"),
 }
 
 

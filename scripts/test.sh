@@ -2,7 +2,7 @@
 # The whole test suite, from a fresh machine: installs everything it needs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh dev
+bash scripts/setup.sh dev,gx
 set +e
 .venv/bin/python -m pytest -q -p no:cacheprovider "$@"
 rc=$?

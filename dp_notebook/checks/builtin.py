@@ -350,7 +350,7 @@ def _multi(kind: str) -> Callable:
                 separate_query=sep,
             )
         if kind == "unique_within_record":
-            pred = f"len(list_distinct([{', '.join(cols)}])) = len(list_filter([{', '.join(cols)}], x -> x IS NOT NULL))"
+            pred = f"len(list_distinct([{', '.join(cols)}])) = len(list_filter([{', '.join(cols)}], lambda x: x IS NOT NULL))"
         else:  # multicolumn sum
             pred = f"({' + '.join(f'coalesce({c}, 0)' for c in cols)}) = {params.add(kw['sum_total'])}"
         unexpected = f"{considered} AND NOT coalesce(({pred}), false)"

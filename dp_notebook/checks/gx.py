@@ -39,8 +39,11 @@ def run_with_gx(data: Any, expectations: list[Expectation]) -> SuiteResult:
         import great_expectations.expectations as gxe
     except ImportError:
         raise ExpectationError("engine='gx' needs Great Expectations: pip install 'dp-notebook[gx]'") from None
+    import os
+
     import pandas as pd
 
+    os.environ.setdefault("TQDM_DISABLE", "1")  # GX's metric progress bars would flood notebooks and logs
     frame = _frame(data, pd)
     context = gx.get_context(mode="ephemeral")
     batch = context.data_sources.add_pandas("dp").add_dataframe_asset("data").add_batch_definition_whole_dataframe("all").get_batch(

@@ -320,7 +320,8 @@ def _relation_for(con: Any, data: Any) -> tuple[str, str]:
         return f"{reader}('{str(path).replace(chr(39), chr(39) * 2)}')", path.name
     if isinstance(data, duckdb.DuckDBPyRelation):
         # a relation may belong to another connection: bring its rows over as Arrow
-        con.register("__validate_data", data.arrow())
+        table = data.arrow()
+        con.register("__validate_data", table.read_all() if hasattr(table, "read_all") else table)
         return "__validate_data", "relation"
     try:
         import pandas as pd
