@@ -138,6 +138,37 @@ class DataProductMagics(Magics):
         add("test", "Run contracts, expectations, unit tests and SLOs; fails the cell (and the run) on failure.", lambda a, c: self.session.product(a.product).test())
         add("quality", "Check the SLOs, append them to the quality history and show the trend.", lambda a, c: self.session.product(a.product).quality())
 
+        def publish_args(p):
+            p.add_argument("--to", help="catalog directory or Data Mesh Manager URL (default: DP_NOTEBOOK_PUBLISH_TO, dp-notebook.yaml, else the workspace catalog)")
+            p.add_argument("--dry-run", action="store_true", help="show what would be published and the diff; send and write nothing")
+            p.add_argument("--allow-breaking", action="store_true", help="publish even with breaking changes to existing ports")
+
+        add("publish", "Lint, test, then publish specs, contracts, data snapshots and results to a catalog.", self._publish, setup=publish_args)
+        add("diff", "Changes against the published version, breaking or not.", lambda a, c: self.session.product(a.product).diff())
+
+        def use_args(p):
+            p.add_argument("ref", help="<product>.<port> from the catalog")
+            p.add_argument("--as", dest="as_", help="input port name (default: the port id)")
+            p.add_argument("--role", help="your role, checked against the port's rolesAllowed (default: DP_NOTEBOOK_ROLE)")
+
+        add("use", "Consume another product's published port as an input port (rolesAllowed checked).", self._use, setup=use_args)
+
+        def redact_args(p):
+            p.add_argument("port", help="the output port with PII columns")
+            p.add_argument("--as", dest="as_", help="the new port id (default: <port>_redacted)")
+            p.add_argument("--method", choices=["hash", "drop"], default="hash", help="hash (default) or drop the PII columns")
+
+        add("redact", "Derive a PII-redacted output port (hash or drop PII columns) with its own contract.", self._redact, setup=redact_args)
+
+    def _publish(self, args, cell):
+        return self.session.product(args.product).publish(args.to, dry_run=args.dry_run, allow_breaking=args.allow_breaking)
+
+    def _use(self, args, cell):
+        return self.session.product(args.product).use(args.ref, as_=args.as_, role=args.role, namespace=self._ns())
+
+    def _redact(self, args, cell):
+        return self.session.product(args.product).redact(args.port, as_=args.as_, method=args.method, namespace=self._ns())
+
     def _expect(self, args, cell):
         return self.session.product(args.product).expect(args.target, cell, source="cell", line_offset=1)
 

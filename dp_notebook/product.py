@@ -165,9 +165,15 @@ class DataProduct:
         return f"<DataProduct {self.id!r}: {len(self.spec.inputPorts)} input, {len(self.spec.outputPorts)} output ports>"
 
     # -- lint -------------------------------------------------------------------------------
-    def lint(self) -> LintReport:
-        """Check the spec: required fields, unique ids, port and column types, cron, policies."""
-        return LintReport(self.id, list(self._loaded.findings))
+    def lint(self, *, policy: Any = None) -> LintReport:
+        """Check the spec: required fields, unique ids, port and column types, cron, and the policies."""
+        from .config import load_config
+        from .policies import Policy, check_policies
+
+        if policy is None:
+            policy = Policy.from_config(load_config().get("policies"))
+        findings = list(self._loaded.findings) + check_policies(self.spec, self._loaded.positions, policy)
+        return LintReport(self.id, findings)
 
     # -- export -----------------------------------------------------------------------------
     def export(self, fmt: str, port: str | None = None, *, out: str | os.PathLike | None = None) -> ExportResult:
@@ -317,6 +323,157 @@ class DataProduct:
     def runs(self):
         """This product's run history (newest first)."""
         return self.workspace.runs(self.id)
+
+    # -- the mesh: publish, diff, use, redact --------------------------------------------------------
+    def diff(self, *, catalog: str | os.PathLike | None = None):
+        """Changes against the published version, each marked breaking or not."""
+        from .publish import current_summary, diff_summaries
+
+        return diff_summaries(current_summary(Path(catalog) if catalog else self.workspace.catalog_dir, self.id), self.summary())
+
+    def publish(self, to: str | os.PathLike | None = None, *, dry_run: bool = False, allow_breaking: bool = False, skip_tests: bool = False):
+        """Lint, test, then publish specs, contracts, data snapshots and results.
+
+        ``to``: a catalog directory (default: the workspace catalog) or a Data Mesh
+        Manager URL (``DATAMESH_MANAGER_API_KEY`` in the environment); the local
+        catalog is updated only after a remote publish succeeded.
+        """
+        from .config import load_config
+        from .publish import publish_to_catalog
+
+        target = str(to) if to else load_config().publish_to
+        lint = self.lint()
+        if not lint.success:
+            lines = "\n".join(f"  {f}" for f in lint.errors)
+            raise SpecError(f"publish of {self.id} refused: lint found {len(lint.errors)} error(s):\n{lines}")
+        results = None if skip_tests else self.test(raise_on_failure=True)
+        summary = self.summary()
+        files = self._publish_files()
+        test_results = _test_results_doc(self, results)
+        docs_html = self._docs_html_or_none()
+        catalog_dir = Path(target) if target and "://" not in target else self.workspace.catalog_dir
+        with _snapshots(self) as data:
+            requests: list[dict[str, Any]] = []
+            if target and "://" in target:
+                requests = self._publish_http(target, test_results, dry_run=dry_run)
+            report = publish_to_catalog(
+                catalog_dir, summary, files=files, data=data, test_results=test_results, docs_html=docs_html,
+                allow_breaking=allow_breaking, dry_run=dry_run,
+            )
+        report.requests = requests
+        if target and "://" in target:
+            report.target = f"{target} and {report.target}"
+        return report
+
+    def _publish_files(self) -> dict[str, str]:
+        files = {}
+        for fmt in ("dps", "odps"):
+            files.update(self.export(fmt).files)
+        for name, text in self.export("odcs").files.items():
+            files[f"contracts/{name}"] = text
+        return files
+
+    def _publish_http(self, url: str, test_results: dict[str, Any] | None, *, dry_run: bool) -> list[dict[str, Any]]:
+        from .publish.http import DataMeshManagerClient, plan_requests
+        from .spec.dps import to_dps
+        from .spec.export import to_odcs
+
+        contracts = {self.spec.contract_id(p): to_odcs(self.spec, p, **self._server_info()) for p in self.spec.outputPorts}
+        plan = plan_requests(to_dps(self.spec), contracts, test_results)
+        client = DataMeshManagerClient(url)
+        if dry_run:
+            return [{"method": r.method, "url": client.url + r.path, "status": "dry run", "body": r.body} for r in plan]
+        return [client.send(r) for r in plan]
+
+    def _docs_html_or_none(self) -> str | None:
+        try:
+            return self.docs_html()
+        except AttributeError:
+            return None
+
+    def use(self, ref: str, *, as_: str | None = None, role: str | None = None, namespace: dict[str, Any] | None = None):
+        """Consume another product's published port: checks ``rolesAllowed``, declares and binds an input port."""
+        from .catalog import Catalog, split_port_ref
+        from .config import load_config
+        from .errors import AccessDenied
+        from .inputs import bind_input, resolve_source
+        from .spec.model import InputPort
+
+        product, port_id = split_port_ref(ref)
+        catalog = Catalog.open(self.workspace.catalog_dir)
+        entry = catalog.port(product, port_id)
+        role = role or load_config().role
+        allowed = entry.get("rolesAllowed") or []
+        if allowed and role not in allowed:
+            who = f"role {role!r}" if role else "no role (pass --role or set DP_NOTEBOOK_ROLE)"
+            raise AccessDenied(f"{ref}: {who} may not read this port; roles allowed: {', '.join(allowed)}. This is a policy check, not a security boundary.")
+        name = as_ or port_id
+        if self.spec.input_port(name) is None:
+            self.spec.inputPorts.append(
+                InputPort(id=name, name=name, sourceSystemId=product, type="dataproduct", contractId=entry.get("contractId"), version=entry.get("version"), description=f"Output port {ref} of data product {product}")
+            )
+        source = resolve_source(f"port:{ref}", namespace=namespace, catalog_dir=self.workspace.catalog_dir)
+        result = bind_input(self.workspace, self.spec, name, source)
+        self._inputs[name] = source
+        return result
+
+    def redact(self, port: str, *, as_: str | None = None, method: str = "hash", namespace: dict[str, Any] | None = None):
+        """Derive a PII-redacted port from ``port`` (PII columns hashed or dropped) and build it."""
+        from .redact import redacted_port
+
+        source = self.spec.output_port(port)
+        new_port, sql = redacted_port(self.spec, source, as_ or f"{port}_redacted", method=method)
+        existing = next((i for i, p in enumerate(self.spec.outputPorts) if p.id == new_port.id), None)
+        if existing is None:
+            self.spec.outputPorts.append(new_port)
+        else:
+            self.spec.outputPorts[existing] = new_port
+        return self.transform(new_port.id, sql, namespace=namespace)
+
+
+def _test_results_doc(dp: DataProduct, results: Any) -> dict[str, Any] | None:
+    """The test-results document published beside the product (Data Mesh Manager shape)."""
+    if results is None:
+        return None
+    import uuid
+    from datetime import datetime, timezone
+
+    return {
+        "id": uuid.uuid4().hex,
+        "dataProductId": dp.id,
+        "result": "passed" if results.success else "failed",
+        "timestamp": datetime.now(timezone.utc).isoformat(),
+        "checks": [r.to_row() for r in results.results],
+    }
+
+
+class _snapshots:
+    """Parquet snapshots of every built output port, in a temp dir removed afterwards."""
+
+    def __init__(self, dp: DataProduct) -> None:
+        self.dp = dp
+
+    def __enter__(self) -> dict[str, Path]:
+        import tempfile
+
+        from .workspace import private_schema, quote
+
+        self._tmp = tempfile.TemporaryDirectory(prefix="dp-publish-")
+        out: dict[str, Path] = {}
+        schema = private_schema(self.dp.id)
+        with self.dp.workspace.connect() as con:
+            for port in self.dp.spec.outputPorts:
+                exists = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?", [schema, port.id]).fetchone()[0]
+                if not exists:
+                    continue
+                view_schema, view = self.dp.spec.view_name(port)
+                path = Path(self._tmp.name) / f"{port.id}.parquet"
+                con.execute(f"COPY (SELECT * FROM {quote(view_schema)}.{quote(view)}) TO '{path.as_posix()}' (FORMAT parquet)")
+                out[port.id] = path
+        return out
+
+    def __exit__(self, *exc: Any) -> None:
+        self._tmp.cleanup()
 
 
 def _yaml_body(body: Any, source: str | None, line_offset: int) -> tuple[Any, Any]:
