@@ -138,6 +138,13 @@ class DataProductMagics(Magics):
         add("test", "Run contracts, expectations, unit tests and SLOs; fails the cell (and the run) on failure.", lambda a, c: self.session.product(a.product).test())
         add("quality", "Check the SLOs, append them to the quality history and show the trend.", lambda a, c: self.session.product(a.product).quality())
 
+        def docs_args(p):
+            p.add_argument("--out", help="folder for <product>.html and its specs (default: the run folder, else .dp/docs)")
+
+        add("docs", "Write the product's self-contained HTML documentation page; show a compact card.", lambda a, c: self.session.product(a.product).docs(a.out), setup=docs_args)
+        add("cost", "Measured compute and storage, projected to a month with the price model.", lambda a, c: self.session.product(a.product).cost())
+        add("lineage", "Table- and column-level lineage of the transforms (sqlglot).", lambda a, c: _Json(self.session.product(a.product).lineage()))
+
         def publish_args(p):
             p.add_argument("--to", help="catalog directory or Data Mesh Manager URL (default: DP_NOTEBOOK_PUBLISH_TO, dp-notebook.yaml, else the workspace catalog)")
             p.add_argument("--dry-run", action="store_true", help="show what would be published and the diff; send and write nothing")
@@ -212,6 +219,21 @@ class DataProductMagics(Magics):
 
     def _export(self, args, cell):
         return self.session.product(args.product).export(args.format, args.port, out=args.out)
+
+
+class _Json:
+    """Plain data shown as pretty JSON (text) with a JSON media type."""
+
+    def __init__(self, data) -> None:
+        self.data = data
+
+    def __repr__(self) -> str:
+        import json
+
+        return json.dumps(self.data, indent=2, default=str)
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        return {"text/plain": repr(self), "application/json": self.data}
 
 
 class _Help:

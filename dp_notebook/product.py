@@ -134,6 +134,7 @@ class DataProduct:
         self._unit_cases: dict[str, list[Any]] = {}
         self._last_results: dict[tuple[str, str], Any] = {}
         self._namespace: dict[str, Any] | None = None
+        self._examples: list[dict[str, str]] = []
 
     # -- the declaration ---------------------------------------------------------------------
     def redeclare(self, other: DataProduct) -> None:
@@ -194,12 +195,26 @@ class DataProduct:
             result.written = _write_files(files, Path(out))
         return result
 
-    def write_artifacts(self, out: Path) -> list[Path]:
-        """Write this product's specs (DPS, ODPS, one ODCS per port) under ``out/<id>/``."""
-        base = out / self.id
+    def write_specs(self, folder: Path) -> list[Path]:
+        """Write DPS, ODPS and one ODCS contract per port into ``folder``."""
         written = []
         for fmt in ("dps", "odps", "odcs"):
-            written += self.export(fmt, out=base / "specs").written
+            written += self.export(fmt, out=folder).written
+        return written
+
+    def write_artifacts(self, out: Path) -> list[Path]:
+        """Under ``dp-notebook run``: specs, check results (JSON + JUnit XML) and the docs page in ``out``."""
+        from .catalog import atomic_write
+        from .checks.model import CheckResult, SuiteResult
+        from .checks.runner import latest_results, results_json
+
+        written = self.write_specs(out / self.id / "specs")
+        rows = latest_results(self)
+        atomic_write(out / self.id / "results.json", results_json(rows))
+        suite = SuiteResult(self.id, [CheckResult(**{k: r.get(k) for k in ("name", "target", "kind", "success", "message", "unexpected_count", "unexpected_percent")}) for r in rows])
+        atomic_write(out / self.id / "junit.xml", suite.to_junit_xml(f"dp-notebook {self.id}"))
+        written += [out / self.id / "results.json", out / self.id / "junit.xml"]
+        written.append(self.docs(out).path)
         return written
 
     def _server_info(self) -> dict[str, Any]:
@@ -318,11 +333,105 @@ class DataProduct:
         from .workspace import private_schema
 
         bound, values = render_params(query, params, namespace)
-        return _sql_in_schema(self.workspace, private_schema(self.id), bound, values)
+        frame = _sql_in_schema(self.workspace, private_schema(self.id), bound, values)
+        # queries run in the notebook double as example queries in the docs
+        if query.strip() not in (e["sql"] for e in self._examples):
+            self._examples.append({"title": "example query", "sql": query.strip()})
+            del self._examples[:-10]
+        return frame
 
     def runs(self):
         """This product's run history (newest first)."""
         return self.workspace.runs(self.id)
+
+    # -- documentation and cost -----------------------------------------------------------------------
+    def lineage(self) -> dict[str, Any]:
+        """Table- and column-level lineage of the transforms run in this session (sqlglot)."""
+        from .lineage import lineage_graph
+        from .workspace import private_schema
+
+        schema_name = private_schema(self.id)
+        schema: dict[str, dict[str, str]] = {}
+        with self.workspace.connect() as con:
+            rows = con.execute("SELECT table_name, column_name, data_type FROM information_schema.columns WHERE table_schema = ?", [schema_name]).fetchall()
+        for table_name, col, dtype in rows:
+            schema.setdefault(table_name, {})[col] = dtype
+        ports = {p.id for p in self.spec.outputPorts}
+        out_cols = {p.id: [c.name for c in p.columns] or list(schema.get(p.id, {})) for p in self.spec.outputPorts}
+        sources = {k: v for k, v in schema.items() if k not in ports}
+        return lineage_graph(
+            {t: x.sql for t, x in self._transforms.items()}, sources, ports=ports, inputs={p.id for p in self.spec.inputPorts} | set(self._inputs), output_columns=out_cols
+        )
+
+    def cost(self, *, price_model: Any = None):
+        """Measured compute per transform and storage per port, projected to a month (see ``dp_notebook.cost``)."""
+        from .config import load_config
+        from .cost import PriceModel, cost_summary, storage_sizes
+        from .workspace import private_schema
+
+        pm = price_model or PriceModel.from_config(load_config().get("price_model"))
+        schema = private_schema(self.id)
+        with self.workspace.connect() as con:
+            runs = [dict(zip([d[0] for d in cur.description], r)) for cur in [con.execute("SELECT * FROM _dp.costs WHERE product = ? ORDER BY recorded_at", [self.id])] for r in cur.fetchall()]
+            tables = [r[0] for r in con.execute("SELECT table_name FROM information_schema.tables WHERE table_schema = ? AND table_type = 'BASE TABLE'", [schema]).fetchall()]
+            ports = [p.id for p in self.spec.outputPorts if p.id in tables]
+            storage = storage_sizes(con, schema, ports)
+        for p in self.spec.outputPorts:
+            parquet = self.workspace.data_dir / self.id / f"{p.id}.parquet"
+            if parquet.exists():
+                storage[p.id] = storage.get(p.id, 0) + parquet.stat().st_size
+        price = self.spec.price.model_dump() if self.spec.price else None
+        return cost_summary(self.id, runs, storage, schedule=self.spec.schedule, price_model=pm, consumer_price=price)
+
+    def docs_model(self, *, files: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Everything the documentation page shows, from the same model as the exports."""
+        from datetime import datetime, timezone
+
+        from .checks.runner import latest_results
+
+        history: dict[str, list] = {}
+        try:
+            frame = self.workspace.sql("SELECT target, slo, value FROM _dp.quality_history WHERE product = ? ORDER BY checked_at", [self.id])
+            for _, row in frame.iterrows():
+                v = row["value"]
+                history.setdefault(f"{row['target']}: {row['slo']}", []).append(None if v != v else float(v))
+        except DataProductError:
+            pass
+        return {
+            "product": self.summary(),
+            "lineage": self.lineage() if self._transforms else None,
+            "checks": latest_results(self),
+            "quality_history": history,
+            "cost": self.cost().to_dict(),
+            "examples": list(self._examples),
+            "files": files or {},
+            "generated_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        }
+
+    def docs_html(self, *, files: dict[str, Any] | None = None) -> str:
+        from .render.docs import render_product_page
+
+        return render_product_page(self.docs_model(files=files))
+
+    def docs(self, out: str | os.PathLike | None = None):
+        """Write ``<out>/<id>.html`` (self-contained) with the specs beside it; show a compact card."""
+        from .catalog import atomic_write
+        from .render.docs_card import DocsResult
+
+        folder = Path(out) if out else _default_docs_dir(self)
+        folder = folder.expanduser().resolve()
+        specs = self.write_specs(folder / self.id / "specs")
+        files = {
+            "dps": f"{self.id}/specs/{self.id}.dps.yaml",
+            "odps": f"{self.id}/specs/{self.id}.odps.yaml",
+            "odcs": {p.id: f"{self.id}/specs/{self.spec.contract_id(p)}.odcs.yaml" for p in self.spec.outputPorts},
+        }
+        model = self.docs_model(files=files)
+        from .render.docs import render_product_page
+
+        page = folder / f"{self.id}.html"
+        atomic_write(page, render_product_page(model))
+        return DocsResult(page, model, specs)
 
     # -- the mesh: publish, diff, use, redact --------------------------------------------------------
     def diff(self, *, catalog: str | os.PathLike | None = None):
@@ -429,6 +538,11 @@ class DataProduct:
         else:
             self.spec.outputPorts[existing] = new_port
         return self.transform(new_port.id, sql, namespace=namespace)
+
+
+def _default_docs_dir(dp: DataProduct) -> Path:
+    run_dir = os.environ.get("DP_NOTEBOOK_RUN_DIR")
+    return Path(run_dir) if run_dir else dp.workspace.root / "docs"
 
 
 def _test_results_doc(dp: DataProduct, results: Any) -> dict[str, Any] | None:
