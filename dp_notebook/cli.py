@@ -230,6 +230,107 @@ def cmd_export(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _workspace_for(path: Path):
+    from .workspace import Workspace, default_home
+
+    return Workspace(default_home(start=path.resolve().parent))
+
+
+def _products_in_workspace(path: Path) -> list[Any]:
+    ws = _workspace_for(path)
+    products = _load_products(path)
+    for dp in products:
+        dp._workspace = ws
+    return products
+
+
+def cmd_catalog(args: argparse.Namespace) -> int:
+    from .catalog import Catalog
+    from .render.html import text_table
+    from .workspace import default_home
+
+    root = Path(args.dir) if args.dir else default_home() / "catalog"
+    products = Catalog.open(root).products()
+    if args.json:
+        print(json.dumps({"version": 1, "catalog": str(root), "products": products}, indent=2, default=str))
+        return EXIT_OK
+    rows = []
+    for p in products:
+        for port in p.get("outputPorts") or [{}]:
+            rows.append([p["id"], p.get("owner") or "", port.get("id", ""), port.get("version", ""), port.get("location", ""), "yes" if port.get("containsPii") else "", ", ".join(port.get("rolesAllowed") or []), p.get("published_at", "")[:19]])
+    print(f"catalog {root}: {len(products)} product(s)")
+    if rows:
+        print(text_table(["product", "owner", "port", "version", "location", "PII", "roles", "published"], rows))
+    return EXIT_OK
+
+
+def cmd_test(args: argparse.Namespace) -> int:
+    path = Path(args.path)
+    if path.suffix == ".ipynb":
+        args.notebook, args.parameters, args.parameters_file, args.kernel = str(path), args.parameters, None, args.kernel
+        return cmd_run(args)
+    failed = False
+    for dp in _products_in_workspace(path):
+        result = dp.test(raise_on_failure=False)
+        print(result)
+        failed = failed or not result.success
+        if args.junit:
+            Path(args.junit).write_text(result.to_junit_xml(f"dp-notebook {dp.id}"), encoding="utf-8")
+    return EXIT_CHECKS if failed else EXIT_OK
+
+
+def cmd_publish(args: argparse.Namespace) -> int:
+    for dp in _products_in_workspace(Path(args.path)):
+        report = dp.publish(args.to, dry_run=args.dry_run, allow_breaking=args.allow_breaking)
+        print(report)
+    return EXIT_OK
+
+
+def cmd_docs(args: argparse.Namespace) -> int:
+    from .catalog import Catalog, CatalogError
+    from .render.portal import render_portal
+
+    out = Path(args.out).resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    code = EXIT_OK
+    pages = []
+    for nb in args.notebooks:
+        path = Path(nb)
+        run_args = argparse.Namespace(notebook=str(path), parameters=None, parameters_file=None, out=str(out / path.stem), kernel=args.kernel)
+        code = max(code, cmd_run(run_args))
+        for dp_id in _declared_ids(path):
+            pages.append({"id": dp_id, "page": f"{path.stem}/{dp_id}.html", "notebook": f"{path.stem}/{path.stem}.html"})
+    summaries = []
+    for nb in args.notebooks:
+        try:
+            cat = Catalog.open(_workspace_for(Path(nb)).catalog_dir)
+        except CatalogError:
+            continue
+        for s in cat.products():
+            if s["id"] not in {x["id"] for x in summaries}:
+                summaries.append(s)
+    links = {p["id"]: p for p in pages}
+    for p in pages:
+        if p["id"] not in {x["id"] for x in summaries}:
+            summaries.append({"id": p["id"], "title": p["id"], "outputPorts": []})
+    from .catalog import atomic_write
+
+    atomic_write(out / "index.html", render_portal(summaries, links, title=args.title))
+    print(f"dp-notebook docs: portal {out / 'index.html'} ({len(summaries)} products)")
+    return code
+
+
+def _declared_ids(path: Path) -> list[str]:
+    ids = []
+    for src, name, off in _declarations(path):
+        from .spec.load import spec_findings
+
+        loaded, _ = spec_findings(src, name=name, line_offset=off)
+        if loaded:
+            ids.append(loaded.spec.id)
+    return ids
+
+
 # -- entry point -----------------------------------------------------------------------------
 
 
@@ -266,6 +367,33 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("port", nargs="?", help="one output port (default: all)")
     export.add_argument("--out", metavar="PATH", help="file (one file) or directory; default: print")
     export.set_defaults(func=cmd_export)
+
+    catalog = sub.add_parser("catalog", help="list the products and ports of a catalog", description="List the products and output ports of a catalog directory (default: the workspace catalog .dp/catalog).")
+    catalog.add_argument("dir", nargs="?", help="catalog directory")
+    catalog.add_argument("--json", action="store_true", help="print the catalog as JSON")
+    catalog.set_defaults(func=cmd_catalog)
+
+    test = sub.add_parser("test", help="run a notebook's checks, or a spec's checks on the workspace data", description="With a notebook: execute it like `run` (exit 1 when a check fails). With a spec file: check the contracts and SLOs of its ports on the workspace's current data.")
+    test.add_argument("path", help="an .ipynb notebook or a .yaml spec")
+    test.add_argument("-p", "--parameter", dest="parameters", nargs=2, action="append", metavar=("KEY", "VALUE"), help="notebook parameter; repeatable")
+    test.add_argument("--out", metavar="DIR", help="output directory for a notebook run")
+    test.add_argument("--kernel", metavar="NAME", help="kernel name")
+    test.add_argument("--junit", metavar="FILE", help="write JUnit XML (spec files)")
+    test.set_defaults(func=cmd_test)
+
+    publish = sub.add_parser("publish", help="publish the products of a spec or notebook from the workspace", description="Lint, check and publish the products declared in a spec file or notebook, with the data currently in the workspace, to a catalog directory or a Data Mesh Manager URL (API key from DATAMESH_MANAGER_API_KEY).")
+    publish.add_argument("path", help="a .yaml spec or an .ipynb notebook")
+    publish.add_argument("--to", help="catalog directory or URL (default: DP_NOTEBOOK_PUBLISH_TO, dp-notebook.yaml, else .dp/catalog)")
+    publish.add_argument("--dry-run", action="store_true", help="show what would be published; write and send nothing")
+    publish.add_argument("--allow-breaking", action="store_true", help="publish despite breaking changes")
+    publish.set_defaults(func=cmd_publish)
+
+    docs = sub.add_parser("docs", help="run notebooks and build a documentation portal", description="Execute each notebook (like `run`) into DIR/<notebook>/, then write DIR/index.html: a searchable portal of the catalog's products linking their pages and executed notebooks.")
+    docs.add_argument("notebooks", nargs="+", help="product notebooks, in dependency order")
+    docs.add_argument("--out", required=True, metavar="DIR", help="the portal folder")
+    docs.add_argument("--title", default="Data products", help="portal title")
+    docs.add_argument("--kernel", metavar="NAME", help="kernel name")
+    docs.set_defaults(func=cmd_docs)
     return parser
 
 
@@ -278,6 +406,8 @@ def _version() -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if getattr(args, "command", None) == "test" and not hasattr(args, "parameters_file"):
+        args.parameters_file = None
     if not getattr(args, "func", None):
         parser.print_help()
         return EXIT_USAGE

@@ -109,8 +109,84 @@ tags: [fulfillment, stock]
 """
     ),
     code("%dataproduct lint"),
-    md("## Export the specifications and data contracts"),
+    md(
+        """
+## Input ports
+
+In production these are Kafka topics; here they are small generated CSV
+extracts shipped with the example. Each input is readable in SQL by its id.
+"""
+    ),
+    code(
+        """
+%dataproduct input stock --from data/stock.csv
+%dataproduct input sales --from data/sales.csv
+"""
+    ),
+    md(
+        """
+## The transform
+
+DuckDB SQL. `{{as_of}}` and `{{months}}` come from the parameters cell and are
+bound as values, never pasted into the SQL. The result is written to staging,
+checked against the port's contract and expectations, and only then served as
+the view `fulfillment.shelf_warmers_v1`.
+"""
+    ),
+    code(
+        """
+%%dataproduct expect shelf_warmers_v1
+- expect_column_values_to_not_be_null: {column: sku}
+- expect_compound_columns_to_be_unique: {column_list: [sku, location]}
+- expect_column_values_to_be_between: {column: available, min_value: 1}
+- expect_column_values_to_match_regex: {column: sku, regex: "^SKU-[0-9]{4}$"}
+- expect_column_values_to_be_in_set: {column: location, value_set: [BER-1, HAM-2, MUC-3]}
+- expect_column_values_to_be_between: {column: days_without_sale, min_value: 90, mostly: 0.95}
+"""
+    ),
+    code(
+        """
+%%dataproduct transform shelf_warmers_v1
+SELECT s.sku, s.location, s.available,
+       max(x.sold_at)::TIMESTAMP AS last_sold_at,
+       date_diff('day', max(x.sold_at)::TIMESTAMP, CAST({{as_of}} AS TIMESTAMP)) AS days_without_sale
+FROM stock s
+LEFT JOIN sales x ON x.sku = s.sku
+WHERE s.available > 0
+GROUP BY s.sku, s.location, s.available
+HAVING max(x.sold_at) IS NULL
+    OR max(x.sold_at)::TIMESTAMP < CAST({{as_of}} AS TIMESTAMP) - to_months({{months}})
+ORDER BY days_without_sale DESC
+"""
+    ),
+    md("## A unit test of the transform: fixed rows in, expected rows out (isolated from the real data)"),
+    code(
+        """
+%%dataproduct unittest shelf_warmers_v1
+- name: an article in stock without sales for months is a shelf warmer
+  params: {as_of: "2026-11-01", months: 3}
+  given:
+    stock:
+      - {sku: SKU-0001, location: BER-1, available: 5}
+      - {sku: SKU-0002, location: BER-1, available: 7}
+      - {sku: SKU-0003, location: BER-1, available: 0}
+    sales:
+      - {sku: SKU-0001, sold_at: 2026-03-01 10:00:00}
+      - {sku: SKU-0002, sold_at: 2026-10-20 10:00:00}
+      - {sku: SKU-0003, sold_at: 2026-01-01 10:00:00}
+  expect:
+    - {sku: SKU-0001, location: BER-1, days_without_sale: 245}
+"""
+    ),
+    md("## Test everything (contract, expectations, unit tests, SLOs) — this cell fails the CI run when a check fails"),
+    code("%dataproduct test"),
+    md("## Example queries for consumers"),
+    code("%dataproduct sql SELECT location, count(*) AS articles, sum(available) AS units FROM fulfillment.shelf_warmers_v1 GROUP BY location ORDER BY units DESC"),
+    md("## Documentation, cost and publishing"),
+    code("%dataproduct docs"),
+    code("%dataproduct cost"),
     code("%dataproduct export odcs shelf_warmers_v1"),
+    code("%dataproduct publish"),
 ]
 
 
