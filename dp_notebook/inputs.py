@@ -148,8 +148,11 @@ def bind_input(ws: Workspace, spec: Any, port_id: str, source: Source, *, auto_d
         con.execute(f"CREATE SCHEMA IF NOT EXISTS {quote(schema)}")
         try:
             con.execute("BEGIN TRANSACTION")
-            con.execute(f"DROP VIEW IF EXISTS {target}")
-            con.execute(f"DROP TABLE IF EXISTS {target}")
+            existing = con.execute(
+                "SELECT table_type FROM information_schema.tables WHERE table_schema = ? AND table_name = ?", [schema, port_id]
+            ).fetchone()
+            if existing:  # DROP VIEW on a table (or the reverse) is an error in DuckDB
+                con.execute(f"DROP {'VIEW' if existing[0] == 'VIEW' else 'TABLE'} {target}")
             if source.kind == "file":
                 path = source.value.replace("'", "''")
                 con.execute(f"CREATE VIEW {target} AS SELECT * FROM {source.info['reader']}('{path}')")
