@@ -299,7 +299,7 @@ def cmd_docs(args: argparse.Namespace) -> int:
         run_args = argparse.Namespace(notebook=str(path), parameters=None, parameters_file=None, out=str(out / path.stem), kernel=args.kernel)
         code = max(code, cmd_run(run_args))
         for dp_id in _declared_ids(path):
-            pages.append({"id": dp_id, "page": f"{path.stem}/{dp_id}.html", "notebook": f"{path.stem}/{path.stem}.html"})
+            pages.append({"id": dp_id, "page": f"{path.stem}/{dp_id}/index.html", "notebook": f"{path.stem}/{path.stem}.html"})
     summaries = []
     for nb in args.notebooks:
         try:

@@ -208,13 +208,13 @@ class DataProduct:
         from .checks.model import CheckResult, SuiteResult
         from .checks.runner import latest_results, results_json
 
-        written = self.write_specs(out / self.id / "specs")
+        docs = self.docs(out)  # the page and specs/ in out/<id>/
+        written = [docs.path, *docs.specs]
         rows = latest_results(self)
         atomic_write(out / self.id / "results.json", results_json(rows))
         suite = SuiteResult(self.id, [CheckResult(**{k: r.get(k) for k in ("name", "target", "kind", "success", "message", "unexpected_count", "unexpected_percent")}) for r in rows])
         atomic_write(out / self.id / "junit.xml", suite.to_junit_xml(f"dp-notebook {self.id}"))
         written += [out / self.id / "results.json", out / self.id / "junit.xml"]
-        written.append(self.docs(out).path)
         return written
 
     def _server_info(self) -> dict[str, Any]:
@@ -414,22 +414,23 @@ class DataProduct:
         return render_product_page(self.docs_model(files=files))
 
     def docs(self, out: str | os.PathLike | None = None):
-        """Write ``<out>/<id>.html`` (self-contained) with the specs beside it; show a compact card."""
+        """Write ``<out>/<id>/index.html`` (self-contained) with the specs in ``specs/`` beside it.
+
+        Shown inline as a compact card; the folder is ready to host as is.
+        """
         from .catalog import atomic_write
+        from .render.docs import render_product_page
         from .render.docs_card import DocsResult
 
-        folder = Path(out) if out else _default_docs_dir(self)
-        folder = folder.expanduser().resolve()
-        specs = self.write_specs(folder / self.id / "specs")
+        folder = (Path(out) if out else _default_docs_dir(self)).expanduser().resolve() / self.id
+        specs = self.write_specs(folder / "specs")
         files = {
-            "dps": f"{self.id}/specs/{self.id}.dps.yaml",
-            "odps": f"{self.id}/specs/{self.id}.odps.yaml",
-            "odcs": {p.id: f"{self.id}/specs/{self.spec.contract_id(p)}.odcs.yaml" for p in self.spec.outputPorts},
+            "dps": f"specs/{self.id}.dps.yaml",
+            "odps": f"specs/{self.id}.odps.yaml",
+            "odcs": {p.id: f"specs/{self.spec.contract_id(p)}.odcs.yaml" for p in self.spec.outputPorts},
         }
         model = self.docs_model(files=files)
-        from .render.docs import render_product_page
-
-        page = folder / f"{self.id}.html"
+        page = folder / "index.html"
         atomic_write(page, render_product_page(model))
         return DocsResult(page, model, specs)
 

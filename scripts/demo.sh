@@ -14,5 +14,5 @@ for nb in shelf_warmers orders customer_360; do
 done
 .venv/bin/dp-notebook catalog example_notebooks/.dp/catalog
 echo
-echo "Done. Product docs: $out/*/<product>.html (e.g. $out/shelf_warmers/shelf_warmers.html);"
-echo "executed notebooks and their HTML, JUnit XML and exported specs are beside them."
+echo "Done. Product docs: $out/<notebook>/<product>/index.html (e.g. $out/shelf_warmers/shelf_warmers/index.html)"
+echo "with specs/, results.json and junit.xml beside each; executed notebooks and their HTML in $out/<notebook>/."
