@@ -158,6 +158,7 @@ class Workspace:
             if not self._checked:
                 self._prepare(con)
                 self._checked = True
+            self._abort_stale_runs(con)
             yield con
         finally:
             con.close()
@@ -171,7 +172,9 @@ class Workspace:
             raise DataProductError(
                 f"{self.db_path} has workspace format {row[0]}, newer than this dp-notebook ({FORMAT_VERSION}); upgrade dp-notebook"
             )
-        # runs left 'running' by a killed process on this host become 'aborted'
+
+    def _abort_stale_runs(self, con: Any) -> None:
+        """Runs left 'running' by a killed process on this host become 'aborted' (checked at every open)."""
         host = socket.gethostname()
         stale = con.execute("SELECT run_id, pid FROM _dp.runs WHERE status = 'running' AND host = ?", [host]).fetchall()
         dead = [run_id for run_id, pid in stale if pid is None or (pid != os.getpid() and not _pid_alive(pid))]
