@@ -122,8 +122,13 @@ class Workspace:
 
     @property
     def catalog_dir(self) -> Path:
+        """``DP_NOTEBOOK_CATALOG``, else ``catalog:`` in dp-notebook.yaml, else ``<workspace>/catalog``."""
         env = os.environ.get("DP_NOTEBOOK_CATALOG")
-        return Path(env).expanduser().resolve() if env else self.root / "catalog"
+        if env:
+            return Path(env).expanduser().resolve()
+        from .config import load_config
+
+        return load_config(self.root.parent).path_value("catalog") or self.root / "catalog"
 
     @property
     def status_dir(self) -> Path:
