@@ -6,6 +6,7 @@
     role: analyst                  # role used by `use` when --role is not given
     price_model: {compute_per_hour: 0.20, storage_per_gb_month: 0.023, currency: EUR}
     policies: {...}                # see dp_notebook.policies
+    duckdb: {memory_limit: 4GB, threads: 2}   # settings for every workspace connection
 
 Environment variables win over the file: ``DP_NOTEBOOK_HOME`` (the ``.dp``
 workspace directory), ``DP_NOTEBOOK_CATALOG``, ``DP_NOTEBOOK_PUBLISH_TO``,
@@ -22,7 +23,7 @@ from typing import Any
 from .errors import SpecError
 
 CONFIG_NAME = "dp-notebook.yaml"
-_KNOWN = {"engine", "catalog", "publish_to", "role", "price_model", "policies", "workspace", "lock_timeout"}
+_KNOWN = {"engine", "catalog", "publish_to", "role", "price_model", "policies", "workspace", "lock_timeout", "duckdb"}
 
 
 @dataclass

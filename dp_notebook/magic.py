@@ -145,6 +145,12 @@ class DataProductMagics(Magics):
         add("cost", "Measured compute and storage, projected to a month with the price model.", lambda a, c: self.session.product(a.product).cost())
         add("lineage", "Table- and column-level lineage of the transforms (sqlglot).", lambda a, c: _Json(self.session.product(a.product).lineage()))
 
+        def browse_args(p):
+            p.add_argument("--catalog", help="catalog directory (default: the workspace catalog)")
+            p.add_argument("--role", help="your role: PII columns of ports that allow it are shown unmasked")
+
+        add("browse", "Browse the catalog's products and ports: search, filter, schema, preview, use snippet.", self._browse, setup=browse_args)
+
         def publish_args(p):
             p.add_argument("--to", help="catalog directory or Data Mesh Manager URL (default: DP_NOTEBOOK_PUBLISH_TO, dp-notebook.yaml, else the workspace catalog)")
             p.add_argument("--dry-run", action="store_true", help="show what would be published and the diff; send and write nothing")
@@ -166,6 +172,15 @@ class DataProductMagics(Magics):
             p.add_argument("--method", choices=["hash", "drop"], default="hash", help="hash (default) or drop the PII columns")
 
         add("redact", "Derive a PII-redacted output port (hash or drop PII columns) with its own contract.", self._redact, setup=redact_args)
+
+    def _browse(self, args, cell):
+        import os
+
+        from .widgets import browse
+        from .workspace import Workspace
+
+        catalog = args.catalog or (self.session.product(args.product).workspace.catalog_dir if self.session.current else Workspace().catalog_dir)
+        return browse(catalog, role=args.role or os.environ.get("DP_NOTEBOOK_ROLE"))
 
     def _publish(self, args, cell):
         return self.session.product(args.product).publish(args.to, dry_run=args.dry_run, allow_breaking=args.allow_breaking)

@@ -249,7 +249,7 @@ def _write_audit_publish(con, ws, spec, port, schema, target, bound_sql, values,
         con.execute("PRAGMA enable_profiling = 'json'")
         con.execute(f"PRAGMA profiling_output = '{profile_path.as_posix()}'")
         # the user's SQL starts on the first line so DuckDB's LINE n is the cell's line n + offset
-        con.execute(f"CREATE TABLE {staging} AS {bound_sql}", values or None)
+        rows = con.execute(f"CREATE TABLE {staging} AS {bound_sql}", values or None).fetchone()[0]
         con.execute("PRAGMA disable_profiling")
     except duckdb.Error as exc:  # the transaction is aborted now; the caller rolls it back
         raise SQLError(_sql_error(exc, target, line_offset)) from None
@@ -268,7 +268,6 @@ def _write_audit_publish(con, ws, spec, port, schema, target, bound_sql, values,
         con.execute(f"CREATE SCHEMA IF NOT EXISTS {quote(view_schema)}")
         con.execute(f"CREATE OR REPLACE VIEW {quote(view_schema)}.{quote(view)} AS {serving_select(port, final, columns)}")
         view_name = f"{view_schema}.{view}"
-    rows = con.execute(f"SELECT count(*) FROM {final}").fetchone()[0]
     preview = con.execute(f"SELECT * FROM {quote(view_schema)}.{quote(view)} LIMIT {int(preview_rows)}" if port is not None else f"SELECT * FROM {final} LIMIT {int(preview_rows)}").df()
     con.execute("COMMIT")
     profile["rows_written"] = rows
@@ -304,7 +303,7 @@ def check_contract(con: Any, relation: str, spec: Any, port: Any, columns: list[
     """
     from .spec.types import resolve_type
 
-    have = {name for name, _ in columns}
+    have = {name: dtype for name, dtype in columns}
     missing = [c.name for c in port.columns if c.name not in have]
     if missing:
         raise ContractViolation(
@@ -315,15 +314,16 @@ def check_contract(con: Any, relation: str, spec: Any, port: Any, columns: list[
     for c in port.columns:
         col = quote(c.name)
         physical = resolve_type(c.type).physical
-        aggs.append(f"count(*) FILTER (WHERE {col} IS NOT NULL AND TRY_CAST({col} AS {physical}) IS NULL)")
-        labels.append(("type", c, physical))
+        if not _same_type(have[c.name], physical):  # a column already of the declared type cannot fail the cast
+            aggs.append(f"count(*) FILTER (WHERE {col} IS NOT NULL AND TRY_CAST({col} AS {physical}) IS NULL)")
+            labels.append(("type", c, physical))
         if c.required:
             aggs.append(f"count(*) FILTER (WHERE {col} IS NULL)")
             labels.append(("required", c, None))
         if c.unique:
             aggs.append(f"count({col}) - count(DISTINCT {col})")
             labels.append(("unique", c, None))
-    counts = con.execute(f"SELECT {', '.join(aggs)} FROM {relation}").fetchone()
+    counts = con.execute(f"SELECT {', '.join(aggs)} FROM {relation}").fetchone() if aggs else ()
     problems = []
     for (kind, c, physical), bad in zip(labels, counts):
         if not bad:
@@ -341,6 +341,14 @@ def check_contract(con: Any, relation: str, spec: Any, port: Any, columns: list[
         raise ContractViolation(f"{port.id}: the new data breaks the contract, the port keeps its last good data: " + "; ".join(problems))
     declared = {c.name for c in port.columns}
     return [n for n, _ in columns if n not in declared]
+
+
+_SYNONYMS = {"TEXT": "VARCHAR", "STRING": "VARCHAR", "INT": "INTEGER", "INT4": "INTEGER", "INT8": "BIGINT", "LONG": "BIGINT", "FLOAT8": "DOUBLE", "TIMESTAMP WITH TIME ZONE": "TIMESTAMPTZ"}
+
+
+def _same_type(actual: str, declared: str) -> bool:
+    norm = lambda t: _SYNONYMS.get(t.upper().replace(", ", ","), t.upper().replace(", ", ","))  # noqa: E731
+    return norm(actual) == norm(declared)
 
 
 def _sql_error(exc: BaseException, target: str, line_offset: int) -> str:

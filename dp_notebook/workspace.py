@@ -108,10 +108,21 @@ class Workspace:
     >>> ws.sql("SELECT 42 AS answer")               # doctest: +SKIP
     """
 
-    def __init__(self, path: str | os.PathLike | None = None, *, lock_timeout: float = 10.0) -> None:
+    def __init__(self, path: str | os.PathLike | None = None, *, lock_timeout: float = 10.0, duckdb_config: dict[str, Any] | None = None) -> None:
         self.root = Path(path).expanduser().resolve() if path else default_home()
         self.lock_timeout = lock_timeout
+        # DuckDB settings for every connection (e.g. memory_limit, threads, temp_directory);
+        # default: the `duckdb:` section of dp-notebook.yaml
+        self._duckdb_config = duckdb_config
         self._checked = False
+
+    @property
+    def duckdb_config(self) -> dict[str, Any]:
+        if self._duckdb_config is None:
+            from .config import load_config
+
+            self._duckdb_config = dict(load_config(self.root.parent).get("duckdb") or {})
+        return self._duckdb_config
 
     def __repr__(self) -> str:
         return f"<Workspace {self.root}>"
@@ -149,11 +160,11 @@ class Workspace:
         delay = 0.05
         while True:
             try:
-                con = duckdb.connect(str(self.db_path))
+                con = duckdb.connect(str(self.db_path), config={k: str(v) for k, v in self.duckdb_config.items()})
                 break
             except duckdb.IOException as exc:
                 text = str(exc)
-                if "lock" not in text.lower():
+                if "lock" not in text.lower():  # not a lock: a real error opening the file
                     raise DataProductError(f"cannot open workspace database {self.db_path}: {text.splitlines()[0]}") from None
                 if time.monotonic() >= deadline:
                     raise WorkspaceLocked(_lock_message(self.db_path, text, self.lock_timeout)) from None
