@@ -218,8 +218,13 @@ class DataProduct:
         return written
 
     def _server_info(self) -> dict[str, Any]:
+        """Workspace facts the contracts carry: the DuckDB file, Parquet paths, and the suites as ODCS rules."""
+        from .checks.odcs import to_odcs_rules
+
         ws = self.workspace
-        return {"database_path": str(ws.db_path)}
+        parquet = {p.id: str(ws.data_dir / self.id / f"{p.id}.parquet") for p in self.spec.outputPorts if p.kind == "files"}
+        quality = {t: to_odcs_rules(s) for t, s in self._suites.items() if s and any(p.id == t for p in self.spec.outputPorts)}
+        return {"database_path": str(ws.db_path), "parquet_paths": parquet, "quality": quality}
 
     # -- workspace: inputs, transforms, ad-hoc SQL ------------------------------------------------
     @property
@@ -488,7 +493,11 @@ class DataProduct:
         from .spec.dps import to_dps
         from .spec.export import to_odcs
 
-        contracts = {self.spec.contract_id(p): to_odcs(self.spec, p, **self._server_info()) for p in self.spec.outputPorts}
+        info = self._server_info()
+        contracts = {
+            self.spec.contract_id(p): to_odcs(self.spec, p, database_path=info["database_path"], parquet_path=info["parquet_paths"].get(p.id), quality=info["quality"].get(p.id))
+            for p in self.spec.outputPorts
+        }
         plan = plan_requests(to_dps(self.spec), contracts, test_results)
         client = DataMeshManagerClient(url)
         if dry_run:

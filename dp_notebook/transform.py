@@ -243,6 +243,9 @@ def _write_audit_publish(con, ws, spec, port, schema, target, bound_sql, values,
     final = f"{quote(schema)}.{quote(target)}"
     con.execute(f"CREATE SCHEMA IF NOT EXISTS {quote(schema)}")
     con.execute(f"SET search_path = '{schema},main'")
+    # DuckDB's own progress bar (a widget in Jupyter) for statements over 2 s, only when a person
+    # watches: unattended runs (dp-notebook run, scripts) keep their outputs clean
+    con.execute(f"SET enable_progress_bar = {'true' if _interactive() else 'false'}")
     con.execute("BEGIN TRANSACTION")
     profile_path = ws.root / f".profile-{run_id}.json"
     try:
@@ -284,6 +287,17 @@ def _write_audit_publish(con, ws, spec, port, schema, target, bound_sql, values,
         dropped_columns=dropped,
         profile=profile,
     )
+
+
+def _interactive() -> bool:
+    if os.environ.get("DP_NOTEBOOK_RUN_DIR") or os.environ.get("CI"):
+        return False
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython is a dependency
+        return False
+    shell = get_ipython()
+    return shell is not None and type(shell).__name__ == "ZMQInteractiveShell"
 
 
 def serving_select(port: Any, table: str, columns: list[tuple[str, str]]) -> str:

@@ -227,3 +227,56 @@ def test_parity_with_great_expectations(seed):
         assert o.success == t.success, o.name
         if t.unexpected_count is not None:
             assert o.unexpected_count == t.unexpected_count, o.name
+
+
+def test_odcs_quality_round_trip_and_contract_validates(df):
+    from dp_notebook.checks.odcs import from_odcs_rules, to_odcs_rules
+    from dp_notebook.spec import load_spec
+    from dp_notebook.spec.export import to_odcs, validate_export
+
+    suite = parse_suite([
+        {"not_null": {"column": "id"}},
+        {"not_null": {"column": "email", "mostly": 0.9}},
+        {"unique": {"column": "id"}},
+        {"in_set": {"column": "country", "value_set": ["DE", "AT"]}},
+        {"match_regex": {"column": "email", "regex": "@"}},
+        {"row_count_between": {"min_value": 1, "max_value": 10}},
+        {"expect_column_mean_to_be_between": {"column": "n", "min_value": 1}},
+    ])
+    rules = to_odcs_rules(suite)
+    assert [r.get("metric", r["type"]) for r in rules] == ["nullValues", "nullValues", "duplicateValues", "invalidValues", "invalidValues", "rowCount", "custom"]
+    back, sql_rules = from_odcs_rules(rules)
+    assert [(e.name, e.kwargs) for e in back] == [(e.name, e.kwargs) for e in suite] and sql_rules == []
+    spec = load_spec("id: p\ninfo: {owner: t}\noutputPorts:\n  - id: x_v1\n    schema:\n" + "".join(f"      - {{name: {c}}}\n" for c in df.columns)).spec
+    doc = to_odcs(spec, spec.outputPorts[0], quality=rules)
+    validate_export("odcs", doc)
+    props = {p["name"]: p for p in doc["schema"][0]["properties"]}
+    assert props["id"]["quality"][0]["metric"] == "nullValues"
+    assert doc["schema"][0]["quality"][0]["metric"] == "rowCount"
+    # the same rules give the same verdicts as the expectations
+    assert [r.success for r in validate(df, back).results] == [r.success for r in validate(df, suite).results]
+
+
+def test_port_quality_rules_run_in_test(tmp_path, monkeypatch):
+    import dp_notebook
+
+    monkeypatch.chdir(tmp_path)
+    spec = """id: q
+info: {owner: t}
+inputPorts: [{id: raw, name: raw, sourceSystemId: s}]
+outputPorts:
+  - id: x_v1
+    schema: [{name: id, type: integer}]
+    quality:
+      - {type: library, metric: nullValues, column: id, mustBe: 0}
+      - {type: sql, name: few rows, query: "SELECT count(*) FROM ${table}", mustBeLessThan: 3}
+"""
+    dp = dp_notebook.load(spec, workspace=dp_notebook.Workspace(tmp_path / ".dp"))
+    dp.input("raw", pd.DataFrame({"id": [1, None, 3]}))
+    dp.transform("x_v1", "SELECT id FROM raw")
+    res = dp.test(raise_on_failure=False)
+    by_name = {r.name: r for r in res.results}
+    assert by_name["expect_column_values_to_not_be_null(id)"].unexpected_count == 1
+    assert by_name["few rows"].success is False and by_name["few rows"].observed_value == 3
+    with pytest.raises(ChecksFailed):
+        dp.test()

@@ -75,6 +75,19 @@ def run_contract(dp: Any, port: Any, con: Any, relation: str) -> list[CheckResul
     return [CheckResult(name="contract", target=port.id, kind="contract", success=True, message=f"{len(port.columns)} declared columns hold")]
 
 
+def run_port_quality_rules(dp: Any, port: Any, con: Any, relation: str) -> list[CheckResult]:
+    """The ODCS ``quality`` rules declared on a port: library/custom rules as expectations, sql as queries."""
+    from .odcs import from_odcs_rules, run_sql_rules
+    from .run import run_suite
+
+    if not port.quality:
+        return []
+    expectations, sql_rules = from_odcs_rules(port.quality, where=f"{port.id}.quality")
+    results = run_suite(con, relation, expectations, target=port.id, pii_columns=set(port.pii_columns)).results if expectations else []
+    schema, view = dp.spec.view_name(port)
+    return results + run_sql_rules(con, relation, sql_rules, target=port.id, view=f"{schema}.{view}")
+
+
 def run_units(dp: Any, target: str | None = None) -> list[CheckResult]:
     """Run stored unit-test cases (all targets, or one) in isolated in-memory databases."""
     from .unit import run_case
@@ -178,6 +191,7 @@ def run_all(dp: Any) -> SuiteResult:
                 continue
             if port is not None:
                 results += run_contract(dp, port, con, relation)
+                results += run_port_quality_rules(dp, port, con, relation)
             if dp._suites.get(target):
                 results += run_expectations(dp, target, con, relation).results
     results += run_units(dp)
