@@ -119,3 +119,37 @@ def test_lint_and_export_on_notebook_and_spec(tmp_path, capsys):
     assert "line 4: schedule: schedule 'every day' has 2 fields" in capsys.readouterr().out
     assert main(["export", str(nb), "dps", "--out", str(tmp_path / "x.dps.yaml")]) == 0
     assert "id: tiny" in (tmp_path / "x.dps.yaml").read_text()
+
+
+@pytest.mark.slow
+def test_catalog_docs_test_publish_commands(tmp_path, monkeypatch, capsys):
+    import pandas as pd
+
+    import dp_notebook
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("DP_NOTEBOOK_HOME", raising=False)
+    spec = tmp_path / "tiny.yaml"
+    spec.write_text(DECLARE.split("\n", 1)[1].replace("id: tiny_v1", "id: tiny_v1\n    description: Numbers.").replace("required: true", "required: true, classification: internal, description: N."))
+    dp = dp_notebook.load(spec, workspace=dp_notebook.Workspace(tmp_path / ".dp"))
+    dp.transform("tiny_v1", "SELECT range AS n FROM range(3)")
+    assert main(["test", str(spec), "--junit", str(tmp_path / "j.xml")]) == 0
+    assert 'failures="0"' in (tmp_path / "j.xml").read_text()
+    assert main(["publish", str(spec), "--dry-run"]) == 0
+    assert "dry run: would publish tiny" in capsys.readouterr().out
+    assert main(["publish", str(spec)]) == 0
+    assert main(["catalog", "--json"]) == 0  # default: the workspace catalog under the current folder
+    out = capsys.readouterr().out
+    assert "published tiny as version 1" in out
+    assert json.loads(out[out.index("{"):])["products"][0]["id"] == "tiny"
+    assert main(["catalog", str(tmp_path / ".dp" / "catalog"), "--json"]) == 0
+    out = capsys.readouterr().out
+    data = json.loads(out[out.index("{"):])
+    assert [p["id"] for p in data["products"]] == ["tiny"]
+    assert main(["catalog", str(tmp_path / "nowhere")]) == 2
+    assert "does not exist" in capsys.readouterr().err
+    nb = write_nb(tmp_path / "tiny_nb.ipynb", "%load_ext dp_notebook", DECLARE, "%dataproduct transform tiny_v1 --param x=1\nSELECT range AS n FROM range(2)".replace("%dataproduct", "%%dataproduct"))
+    assert main(["docs", str(nb), "--out", str(tmp_path / "site")]) == 0
+    index = (tmp_path / "site" / "index.html").read_text()
+    assert "tiny_nb/tiny/index.html" in index and "tiny_nb/tiny_nb.html" in index
+    assert (tmp_path / "site" / "tiny_nb" / "tiny" / "index.html").exists()
