@@ -58,7 +58,8 @@ class Config:
         return value
 
 
-def _git_root(start: Path) -> Path | None:
+def git_root(start: Path) -> Path | None:
+    """The nearest folder at or above ``start`` holding ``.git`` (where searches upwards stop)."""
     for folder in (start, *start.parents):
         if (folder / ".git").exists():
             return folder
@@ -68,7 +69,7 @@ def _git_root(start: Path) -> Path | None:
 def find_config(start: str | os.PathLike | None = None) -> Path | None:
     """The nearest ``dp-notebook.yaml`` from ``start`` upwards, stopping at the git root."""
     here = Path(start or os.getcwd()).resolve()
-    stop = _git_root(here)
+    stop = git_root(here)
     for folder in (here, *here.parents):
         candidate = folder / CONFIG_NAME
         if candidate.is_file():

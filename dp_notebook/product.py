@@ -465,7 +465,7 @@ class DataProduct:
         summary = self.summary()
         files = self._publish_files()
         test_results = _test_results_doc(self, results)
-        docs_html = self._docs_html_or_none()
+        docs_html = self.docs_html()
         catalog_dir = Path(target) if target and "://" not in target else self.workspace.catalog_dir
         with _snapshots(self) as data:
             requests: list[dict[str, Any]] = []
@@ -503,12 +503,6 @@ class DataProduct:
         if dry_run:
             return [{"method": r.method, "url": client.url + r.path, "status": "dry run", "body": r.body} for r in plan]
         return [client.send(r) for r in plan]
-
-    def _docs_html_or_none(self) -> str | None:
-        try:
-            return self.docs_html()
-        except AttributeError:
-            return None
 
     def use(self, ref: str, *, as_: str | None = None, role: str | None = None, namespace: dict[str, Any] | None = None):
         """Consume another product's published port: checks ``rolesAllowed``, declares and binds an input port."""

@@ -59,20 +59,15 @@ CREATE TABLE IF NOT EXISTS _dp.costs (
 """
 
 
-def _git_root(start: Path) -> Path | None:
-    for folder in (start, *start.parents):
-        if (folder / ".git").exists():
-            return folder
-    return None
-
-
 def default_home(start: str | os.PathLike | None = None) -> Path:
     """``DP_NOTEBOOK_HOME``, else the first ``.dp/`` walking up (stopping at the git root), else ``./.dp``."""
     env = os.environ.get(HOME_ENV)
     if env:
         return Path(env).expanduser().resolve()
+    from .config import git_root
+
     here = Path(start or os.getcwd()).resolve()
-    stop = _git_root(here)
+    stop = git_root(here)
     for folder in (here, *here.parents):
         if (folder / ".dp").is_dir():
             return folder / ".dp"

@@ -101,24 +101,23 @@ def _values_list(params: Params, values: list[Any], col_type: str) -> tuple[str,
 # -- compilers (kw: kwargs; col_type: DuckDB type of the column; scope: row_condition SQL) --------
 
 
-def c_not_null(kw, params, col_type, scope):
-    c = q(kw["column"])
-    mostly = kw.get("mostly")
-    return Compiled(
-        [f"count(*) FILTER (WHERE {scope} AND {c} IS NULL)", f"count(*) FILTER (WHERE {scope})"],
-        lambda v: _map_result(v[0], v[1], mostly),
-        unexpected_where=f"{c} IS NULL",
-    )
+def _null_check(unexpected: str) -> Callable:
+    """Null checks count over all rows (GX: their denominator includes the nulls)."""
+
+    def compile_(kw, params, col_type, scope):
+        cond = unexpected.format(c=q(kw["column"]))
+        mostly = kw.get("mostly")
+        return Compiled(
+            [f"count(*) FILTER (WHERE {scope} AND {cond})", f"count(*) FILTER (WHERE {scope})"],
+            lambda v: _map_result(v[0], v[1], mostly),
+            unexpected_where=cond,
+        )
+
+    return compile_
 
 
-def c_null(kw, params, col_type, scope):
-    c = q(kw["column"])
-    mostly = kw.get("mostly")
-    return Compiled(
-        [f"count(*) FILTER (WHERE {scope} AND {c} IS NOT NULL)", f"count(*) FILTER (WHERE {scope})"],
-        lambda v: _map_result(v[0], v[1], mostly),
-        unexpected_where=f"{c} IS NOT NULL",
-    )
+c_not_null = _null_check("{c} IS NULL")
+c_null = _null_check("{c} IS NOT NULL")
 
 
 def c_unique(kw, params, col_type, scope, *, relation="__rel__"):
