@@ -1,0 +1,120 @@
+"""The port browser widget in a real JupyterLab, driven by Playwright on Debian's chromium."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import nbformat
+import pandas as pd
+import pytest
+
+import dp_notebook
+
+from ..conftest import REPO
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+CHROMIUM = "/usr/bin/chromium"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def lab(tmp_path):
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian chromium is not installed (apt-get install -y chromium)")
+    pytest.importorskip("playwright", reason="the playwright package is not installed")
+    ws = dp_notebook.Workspace(tmp_path / ".dp")
+    dp = dp_notebook.load(
+        "id: staff\ninfo: {title: Staff, owner: hr, description: Everyone on the payroll.}\n"
+        "inputPorts: [{id: raw, name: raw, sourceSystemId: erp}]\n"
+        "outputPorts:\n  - id: people_v1\n    description: People.\n    location: hr.people_v1\n    rolesAllowed: [hr]\n"
+        "    schema:\n      - {name: person_id, type: integer, classification: internal, description: Key.}\n"
+        "      - {name: email, type: string, pii: true, classification: restricted, description: Mail.}\n",
+        workspace=ws,
+    )
+    dp.input("raw", pd.DataFrame({"person_id": range(30), "email": [f"p{i}@example.com" for i in range(30)]}))
+    dp.transform("people_v1", "SELECT person_id, email FROM raw")
+    dp.publish()
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(f"from dp_notebook.widgets import browse\nbrowse({str(ws.catalog_dir)!r}, role='marketing')")])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, tmp_path / "browse.ipynb")
+    port = _free_port()
+    env = {**os.environ, "JUPYTER_CONFIG_DIR": str(tmp_path / "jcfg"), "JUPYTER_RUNTIME_DIR": str(tmp_path / "jrt")}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "jupyterlab", "--no-browser", "--allow-root", f"--port={port}", "--ip=127.0.0.1",
+         "--IdentityProvider.token=", "--ServerApp.password=", f"--ServerApp.root_dir={tmp_path}", "--LabApp.news_url=", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(base + "/api", timeout=2)
+            break
+        except OSError:
+            time.sleep(0.5)
+    else:
+        proc.kill()
+        pytest.fail("jupyter lab did not start")
+    yield base
+    proc.terminate()
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+def test_browse_search_select_preview(lab, tmp_path):
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"])
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(f"{lab}/lab/tree/browse.ipynb?reset")
+        page.wait_for_selector("#jupyterlab-splash", state="detached", timeout=60_000)
+        page.wait_for_selector(".jp-Notebook .jp-Cell .cm-content", timeout=60_000)
+        # wait for the kernel to be connected and idle, then run the cell (retry once if the first
+        # request raced the kernel's start)
+        expect(page.locator(".jp-StatusBar-Widget", has_text="Idle").first).to_be_visible(timeout=90_000)
+        page.click(".jp-Notebook .jp-Cell .cm-content")
+        page.keyboard.press("Shift+Enter")
+        prompt = page.locator(".jp-Cell .jp-InputPrompt").first
+        try:
+            expect(prompt).to_contain_text("[1]", timeout=30_000)
+        except AssertionError:
+            page.click(".jp-Notebook .jp-Cell .cm-content >> nth=0")
+            page.keyboard.press("Control+Enter")
+            expect(prompt).to_contain_text("[", timeout=30_000)
+        widget = page.locator(".dpn-browser")
+        try:
+            expect(widget).to_be_visible(timeout=60_000)
+        except AssertionError:
+            page.screenshot(path=str(tmp_path / "failure.png"))
+            shutil.copyfile(tmp_path / "failure.png", "/tmp/browse-failure.png")
+            raise
+        expect(widget.locator(".dpn-item")).to_have_count(1)
+        widget.locator("input[type=search]").fill("nothing-matches-this")
+        expect(widget.locator(".dpn-item")).to_have_count(0, timeout=10_000)
+        widget.locator("input[type=search]").fill("payroll")
+        expect(widget.locator(".dpn-item")).to_have_count(1, timeout=10_000)
+        widget.locator(".dpn-item").first.click()
+        expect(widget.locator("h3")).to_contain_text("people_v1", timeout=15_000)
+        expect(widget.locator("table").first).to_contain_text("person_id")
+        expect(widget).to_contain_text("Preview: 20 of 30 rows (masked: email)", timeout=15_000)
+        expect(widget).to_contain_text("%dataproduct use staff.people_v1 --as people_v1 --role marketing")
+        shots = REPO / "docs" / "screenshots"
+        shots.mkdir(parents=True, exist_ok=True)
+        widget.screenshot(path=str(tmp_path / "port-browser.png"))
+        shutil.copyfile(tmp_path / "port-browser.png", shots / "port-browser.png")
+        browser.close()
