@@ -79,6 +79,7 @@ function render({ model, el: root }) {
       try { await navigator.clipboard.writeText(d.snippet); copy.textContent = "Copied"; } catch (e) { copy.textContent = "Select the text to copy"; }
     });
     right.append(el("div", {}, copy, snippet));
+    if (d.docs) right.append(el("div", {}, el("a", { href: d.docs, target: "_blank", rel: "noopener" }, "Open the product's documentation page")));
     right.append(el("h4", {}, "Schema"), table(["column", "type", "classification", "PII"], (p.columns || []).map((c) => [c.name, c.type, c.classification || "", c.pii ? "PII" : ""])));
     const pv = model.get("preview_data") || {};
     if (pv.columns) {
