@@ -132,12 +132,20 @@ class TransformResult:
     elapsed_s: float
     relation: str
     view: str | None
-    preview: Any = None  # pandas DataFrame of the first rows
+    preview_columns: list[str] = field(default_factory=list)
+    preview_rows: list[tuple] = field(default_factory=list)
     columns: list[tuple[str, str]] = field(default_factory=list)
     dropped_columns: list[str] = field(default_factory=list)
     profile: dict[str, Any] = field(default_factory=dict)
     parquet: str | None = None
     success: bool = True
+
+    @property
+    def preview(self):
+        """The first rows as a pandas DataFrame (built on access: pandas stays off the transform path)."""
+        import pandas as pd
+
+        return pd.DataFrame(self.preview_rows, columns=self.preview_columns)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -160,24 +168,23 @@ class TransformResult:
         lines = [f"{self.target}: {self.rows} rows in {self.elapsed_s:.2f}s{where}"]
         if self.dropped_columns:
             lines.append(f"  not in the contract, not served: {', '.join(self.dropped_columns)}")
-        if self.preview is not None and len(self.preview):
-            lines.append(self.preview.to_string(index=False, max_rows=10))
+        if self.preview_rows:
+            from .render.html import text_table
+
+            lines.append(text_table(self.preview_columns, [list(r) for r in self.preview_rows[:10]]))
         return "\n".join(lines)
 
     def _repr_mimebundle_(self, include=None, exclude=None):
         from .render.bundle import mimebundle
-        from .render.html import badge, card, esc
+        from .render.html import badge, card, esc, table
 
         head = f"<h4><code>{esc(self.target)}</code> {badge('written', 'ok')} {esc(self.rows)} rows in {self.elapsed_s:.2f}s</h4>"
         if self.view:
             head += f'<div class="dpn-muted">served as <code>{esc(self.view)}</code></div>'
         if self.dropped_columns:
             head += f'<div class="dpn-muted">not in the contract, not served: {esc(", ".join(self.dropped_columns))}</div>'
-        table = ""
-        if self.preview is not None and len(self.preview):
-            # pandas escapes cell text in to_html (escape=True is the default)
-            table = self.preview.head(10).to_html(index=False, border=0, escape=True)
-        return mimebundle("transform", self.to_dict(), card(head + table), str(self))
+        rows = table(self.preview_columns, [["" if v is None else v for v in r] for r in self.preview_rows[:10]]) if self.preview_rows else ""
+        return mimebundle("transform", self.to_dict(), card(head + rows), str(self))
 
 
 # -- the transform ------------------------------------------------------------------------------
@@ -271,7 +278,9 @@ def _write_audit_publish(con, ws, spec, port, schema, target, bound_sql, values,
         con.execute(f"CREATE SCHEMA IF NOT EXISTS {quote(view_schema)}")
         con.execute(f"CREATE OR REPLACE VIEW {quote(view_schema)}.{quote(view)} AS {serving_select(port, final, columns)}")
         view_name = f"{view_schema}.{view}"
-    preview = con.execute(f"SELECT * FROM {quote(view_schema)}.{quote(view)} LIMIT {int(preview_rows)}" if port is not None else f"SELECT * FROM {final} LIMIT {int(preview_rows)}").df()
+    cur = con.execute(f"SELECT * FROM {quote(view_schema)}.{quote(view)} LIMIT {int(preview_rows)}" if port is not None else f"SELECT * FROM {final} LIMIT {int(preview_rows)}")
+    preview_cols = [d[0] for d in cur.description]
+    preview = cur.fetchall()
     con.execute("COMMIT")
     profile["rows_written"] = rows
     return TransformResult(
@@ -282,7 +291,8 @@ def _write_audit_publish(con, ws, spec, port, schema, target, bound_sql, values,
         elapsed_s=0.0,
         relation=f"{schema}.{target}",
         view=view_name,
-        preview=preview,
+        preview_columns=preview_cols,
+        preview_rows=preview,
         columns=columns,
         dropped_columns=dropped,
         profile=profile,
