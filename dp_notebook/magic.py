@@ -149,6 +149,7 @@ class DataProductMagics(Magics):
             p.add_argument("--catalog", help="catalog directory (default: the workspace catalog)")
             p.add_argument("--role", help="your role: PII columns of ports that allow it are shown unmasked")
 
+        add("results", "The product's latest checks, SLO history (trend) and cost as sortable tables.", self._results)
         add("browse", "Browse the catalog's products and ports: search, filter, schema, preview, use snippet.", self._browse, setup=browse_args)
 
         def publish_args(p):
@@ -172,6 +173,11 @@ class DataProductMagics(Magics):
             p.add_argument("--method", choices=["hash", "drop"], default="hash", help="hash (default) or drop the PII columns")
 
         add("redact", "Derive a PII-redacted output port (hash or drop PII columns) with its own contract.", self._redact, setup=redact_args)
+
+    def _results(self, args, cell):
+        from .widgets.results import product_results
+
+        return product_results(self.session.product(args.product))
 
     def _browse(self, args, cell):
         import os

@@ -106,3 +106,22 @@ def test_500_products_search_is_fast(tmp_path):
     elapsed = time.perf_counter() - t
     assert len(index) == 2500 and hits and all(h["owner"] == "team3" for h in hits)
     assert elapsed < 2.0  # generous bound: the benchmark records the real numbers
+
+
+def test_results_widget_tables_and_trend(tmp_path, monkeypatch, ip):
+    monkeypatch.chdir(tmp_path)
+    ip.run_cell_magic("dataproduct", "declare", SPEC.format(id="staff", title="Staff", owner="hr", desc="d", arch="aggregate", tag="t").replace("    schema:", "    serviceLevelObjectives: [{type: rowCount, min: 1}]\n    schema:"))
+    ip.user_ns["frame"] = pd.DataFrame({"id": range(5), "email": ["a@b.c"] * 5})
+    ip.run_line_magic("dataproduct", "input raw --from frame")
+    ip.run_cell_magic("dataproduct", "transform people_v1", "SELECT id, email FROM raw")
+    ip.run_line_magic("dataproduct", "test")
+    ip.run_line_magic("dataproduct", "quality")
+    w = ip.run_line_magic("dataproduct", "results")
+    names = [t["name"] for t in w.tables]
+    assert names[:2] == ["Checks", "SLO history"] and names[2].startswith("Cost")
+    checks = w.tables[0]
+    assert {r[1] for r in checks["rows"]} >= {"contract", "quality"}
+    assert len(w.tables[1]["rows"]) >= 2 and w.images and w.images[0].startswith("data:image/svg+xml;base64,")
+    data = w._repr_mimebundle_()
+    data = data[0] if isinstance(data, tuple) else data
+    assert "application/vnd.jupyter.widget-view+json" in data and "dpn-card" in data["text/html"]
