@@ -231,9 +231,10 @@ def storage_sizes(con: Any, schema: str, tables: list[str], block_size: int | No
         block_size = int(row[0]) if row and row[0] else 262144
     out = {}
     for t in tables:
-        qualified = f'"{schema}"."{t}"'.replace("'", "''")
+        from .workspace import literal, quote
+
         try:
-            blocks = con.execute(f"SELECT count(DISTINCT block_id) FROM pragma_storage_info('{qualified}') WHERE block_id >= 0").fetchone()[0]
+            blocks = con.execute(f"SELECT count(DISTINCT block_id) FROM pragma_storage_info({literal(quote(schema) + '.' + quote(t))}) WHERE block_id >= 0").fetchone()[0]
         except Exception:  # noqa: BLE001 - a table that is gone has no storage
             continue
         out[t] = int(blocks) * block_size

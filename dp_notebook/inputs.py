@@ -18,7 +18,7 @@ from typing import Any
 
 from .catalog import Catalog, split_port_ref
 from .errors import CatalogError, DataProductError, PortNotFound
-from .workspace import Workspace, private_schema, quote
+from .workspace import Workspace, literal, private_schema, quote
 
 _READERS = {
     ".csv": "read_csv_auto",
@@ -154,11 +154,9 @@ def bind_input(ws: Workspace, spec: Any, port_id: str, source: Source, *, auto_d
             if existing:  # DROP VIEW on a table (or the reverse) is an error in DuckDB
                 con.execute(f"DROP {'VIEW' if existing[0] == 'VIEW' else 'TABLE'} {target}")
             if source.kind == "file":
-                path = source.value.replace("'", "''")
-                con.execute(f"CREATE VIEW {target} AS SELECT * FROM {source.info['reader']}('{path}')")
+                con.execute(f"CREATE VIEW {target} AS SELECT * FROM {source.info['reader']}({literal(source.value)})")
             elif source.kind == "port":
-                path = source.value.replace("'", "''")
-                con.execute(f"CREATE VIEW {target} AS SELECT * FROM read_parquet('{path}')")
+                con.execute(f"CREATE VIEW {target} AS SELECT * FROM read_parquet({literal(source.value)})")
             elif source.kind == "table":
                 con.execute(f"CREATE VIEW {target} AS SELECT * FROM {_table_ref(source.ref)}")
             else:

@@ -574,7 +574,7 @@ class _snapshots:
     def __enter__(self) -> dict[str, Path]:
         import tempfile
 
-        from .workspace import private_schema, quote
+        from .workspace import literal, private_schema, quote
 
         self._tmp = tempfile.TemporaryDirectory(prefix="dp-publish-")
         out: dict[str, Path] = {}
@@ -586,7 +586,7 @@ class _snapshots:
                     continue
                 view_schema, view = self.dp.spec.view_name(port)
                 path = Path(self._tmp.name) / f"{port.id}.parquet"
-                con.execute(f"COPY (SELECT * FROM {quote(view_schema)}.{quote(view)}) TO '{path.as_posix()}' (FORMAT parquet)")
+                con.execute(f"COPY (SELECT * FROM {quote(view_schema)}.{quote(view)}) TO {literal(path.as_posix())} (FORMAT parquet)")
                 out[port.id] = path
         return out
 

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ContractViolation, ParameterError, PortNotFound, SQLError
-from .workspace import Workspace, private_schema, quote
+from .workspace import Workspace, literal, private_schema, quote
 
 _PARAM = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
 _MISSING = object()
@@ -257,7 +257,7 @@ def _write_audit_publish(con, ws, spec, port, schema, target, bound_sql, values,
     profile_path = ws.root / f".profile-{run_id}.json"
     try:
         con.execute("PRAGMA enable_profiling = 'json'")
-        con.execute(f"PRAGMA profiling_output = '{profile_path.as_posix()}'")
+        con.execute(f"PRAGMA profiling_output = {literal(profile_path.as_posix())}")
         # the user's SQL starts on the first line so DuckDB's LINE n is the cell's line n + offset
         rows = con.execute(f"CREATE TABLE {staging} AS {bound_sql}", values or None).fetchone()[0]
         con.execute("PRAGMA disable_profiling")
@@ -449,7 +449,7 @@ def _write_parquet(ws: Workspace, spec: Any, target: str, view: str | None) -> P
     tmp = out.with_suffix(f".parquet.tmp-{os.getpid()}")
     schema_name, view_name = view.split(".", 1) if view else (private_schema(spec.id), target)
     with ws.connect() as con:
-        con.execute(f"COPY (SELECT * FROM {quote(schema_name)}.{quote(view_name)}) TO '{tmp.as_posix()}' (FORMAT parquet)")
+        con.execute(f"COPY (SELECT * FROM {quote(schema_name)}.{quote(view_name)}) TO {literal(tmp.as_posix())} (FORMAT parquet)")
     os.replace(tmp, out)
     return out
 

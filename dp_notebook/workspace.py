@@ -86,6 +86,11 @@ def quote(name: str) -> str:
     return '"' + str(name).replace('"', '""') + '"'
 
 
+def literal(text: object) -> str:
+    """Quote a string literal (for paths in statements that take no parameters: COPY, PRAGMA, views)."""
+    return "'" + str(text).replace("'", "''") + "'"
+
+
 def _pid_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)

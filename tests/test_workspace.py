@@ -166,3 +166,18 @@ def test_process_killed_mid_transform_leaves_last_good_data(dp, tmp_path):
     runs = dp.runs()
     assert runs["status"][0] == "aborted"
     assert "killed or crashed" in runs["error"][0]
+
+
+def test_paths_with_quotes_work_everywhere(tmp_path, monkeypatch):
+    odd = tmp_path / "o'brien's data"
+    odd.mkdir()
+    monkeypatch.chdir(odd)
+    pd.DataFrame({"id": [1, 2], "label": ["a", "b"]}).to_csv(odd / "in'put.csv", index=False)
+    dp = dp_notebook.load(SPEC, workspace=dp_notebook.Workspace(odd / ".dp"))
+    assert dp.input("raw", str(odd / "in'put.csv")).rows == 2
+    out = dp.transform("items_v2", "SELECT id FROM raw")
+    assert out.parquet and "o'brien" in out.parquet
+    assert dp_notebook.validate(out.parquet, [{"not_null": {"column": "id"}}]).success
+    assert dp.cost().storage  # storage sizes read through pragma_storage_info
+    dp.transform("items_v1", "SELECT id, label FROM raw")
+    assert dp.publish(skip_tests=True).version == 1

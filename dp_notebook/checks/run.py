@@ -317,7 +317,9 @@ def _relation_for(con: Any, data: Any) -> tuple[str, str]:
             raise ExpectationError(f"cannot read {path.name}: use a Parquet, CSV or JSON file")
         if not path.exists() and "*" not in str(path):
             raise ExpectationError(f"no such file: {path}")
-        return f"{reader}('{str(path).replace(chr(39), chr(39) * 2)}')", path.name
+        from ..workspace import literal
+
+        return f"{reader}({literal(path)})", path.name
     if isinstance(data, duckdb.DuckDBPyRelation):
         # a relation may belong to another connection: bring its rows over as Arrow
         table = data.arrow()
