@@ -78,6 +78,11 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module 'dp_notebook' has no attribute {name!r}")
 
 
+def _jupyter_server_extension_points() -> list[dict[str, str]]:
+    """jupyter-server finds the catalog API here (see dp_notebook/labserver.py)."""
+    return [{"module": "dp_notebook.labserver"}]
+
+
 def load_ipython_extension(ipython: Any) -> None:
     """``%load_ext dp_notebook``."""
     from .magic import load_ipython_extension as _load

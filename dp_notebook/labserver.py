@@ -1,0 +1,130 @@
+"""The jupyter-server extension: the workspace catalog over HTTP for JupyterLab.
+
+    GET /dp-notebook/api/products                      {"version": 1, "catalog", "products": [summary, ...]}
+    GET /dp-notebook/api/products/<id>                 one product's summary
+    GET /dp-notebook/api/products/<id>/files/<path>    a file of the current version (docs.html, contracts/...)
+
+Reads the catalog directory only (never the DuckDB file, DESIGN §9). The
+catalog is ``DP_NOTEBOOK_CATALOG``, else ``<DP_NOTEBOOK_HOME>/catalog``, else
+``<server root_dir>/.dp/catalog``. Ids must match ``[A-Za-z0-9_-]+`` and file
+paths must stay inside the product's version folder.
+"""
+
+from __future__ import annotations
+
+import json
+import mimetypes
+import os
+from pathlib import Path
+from typing import Any
+
+from jupyter_server.base.handlers import APIHandler, JupyterHandler
+from jupyter_server.utils import url_path_join
+from tornado import web
+
+from .catalog import Catalog, is_valid_id
+from .errors import CatalogError, PortNotFound
+
+
+def catalog_dir(root_dir: str | os.PathLike) -> Path:
+    env = os.environ.get("DP_NOTEBOOK_CATALOG")
+    if env:
+        return Path(env).expanduser().resolve()
+    home = os.environ.get("DP_NOTEBOOK_HOME")
+    if home:
+        return Path(home).expanduser().resolve() / "catalog"
+    return Path(root_dir).expanduser().resolve() / ".dp" / "catalog"
+
+
+class _Base:
+    """Catalog access and JSON errors shared by the handlers."""
+
+    def _catalog(self) -> Catalog | None:
+        root = catalog_dir(self.settings.get("server_root_dir") or os.getcwd())
+        if not (root / "catalog.json").exists():
+            return None
+        return Catalog.open(root)
+
+    def _error(self, status: int, message: str) -> None:
+        self.set_status(status)
+        self.set_header("Content-Type", "application/json")
+        self.finish(json.dumps({"error": message}))
+
+    def _check_id(self, product_id: str) -> bool:
+        if not is_valid_id(product_id):
+            self._error(400, f"invalid product id {product_id!r}: ids match [A-Za-z0-9_-]+")
+            return False
+        return True
+
+
+class ProductsHandler(_Base, APIHandler):
+    @web.authenticated
+    def get(self) -> None:
+        root = catalog_dir(self.settings.get("server_root_dir") or os.getcwd())
+        try:
+            catalog = self._catalog()
+            if catalog is None:
+                self.finish(json.dumps({"version": 1, "catalog": str(root), "products": [], "message": f"no catalog at {root} yet: publish a product"}))
+                return
+            self.finish(json.dumps({"version": 1, "catalog": str(root), "products": catalog.products()}, default=str))
+        except CatalogError as exc:
+            self._error(500, str(exc))
+
+
+class ProductHandler(_Base, APIHandler):
+    @web.authenticated
+    def get(self, product_id: str) -> None:
+        if not self._check_id(product_id):
+            return
+        try:
+            catalog = self._catalog()
+            if catalog is None:
+                return self._error(404, "no catalog yet")
+            self.finish(json.dumps(catalog.summary(product_id), default=str))
+        except PortNotFound as exc:
+            self._error(404, str(exc))
+        except CatalogError as exc:
+            self._error(500, str(exc))
+
+
+class FileHandler(_Base, JupyterHandler):  # serves files, not JSON
+    @web.authenticated
+    def get(self, product_id: str, relative: str) -> None:
+        if not self._check_id(product_id):
+            return
+        if relative.startswith("/") or ".." in Path(relative).parts:
+            return self._error(400, "file paths must stay inside the product's catalog folder")
+        try:
+            catalog = self._catalog()
+            if catalog is None:
+                return self._error(404, "no catalog yet")
+            path = catalog.file(product_id, relative)
+        except PortNotFound as exc:
+            return self._error(404, str(exc))
+        except CatalogError as exc:
+            return self._error(404 if "no file" in str(exc) else 400, str(exc))
+        ctype = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        if path.suffix in (".yaml", ".yml"):
+            ctype = "text/plain; charset=utf-8"
+        self.set_header("Content-Type", ctype)
+        # the docs page is self-contained; keep it from running scripts with the server's origin
+        self.set_header("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src data:; script-src 'unsafe-inline'; sandbox allow-scripts")
+        self.finish(path.read_bytes())
+
+
+def _load_jupyter_server_extension(serverapp: Any) -> None:
+    web_app = serverapp.web_app
+    base = url_path_join(web_app.settings["base_url"], "dp-notebook", "api")
+    web_app.add_handlers(
+        ".*$",
+        [
+            (url_path_join(base, "products"), ProductsHandler),
+            (url_path_join(base, "products", r"([^/]+)"), ProductHandler),
+            (url_path_join(base, "products", r"([^/]+)", "files", r"(.+)"), FileHandler),
+        ],
+    )
+    serverapp.log.info("dp-notebook: catalog API at %s (catalog %s)", base, catalog_dir(serverapp.root_dir))
+
+
+# legacy name some jupyter-server versions look for
+load_jupyter_server_extension = _load_jupyter_server_extension

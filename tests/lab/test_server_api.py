@@ -1,0 +1,92 @@
+"""The jupyter-server extension's catalog API, against a real `jupyter server` on 127.0.0.1."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+
+import pandas as pd
+import pytest
+
+import dp_notebook
+
+pytestmark = pytest.mark.slow
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    root = tmp_path_factory.mktemp("srv")
+    ws = dp_notebook.Workspace(root / ".dp")
+    dp = dp_notebook.load("id: staff\ninfo: {title: Staff, owner: hr}\ninputPorts: [{id: raw, name: raw, sourceSystemId: s}]\noutputPorts:\n  - id: people_v1\n    schema: [{name: id, type: integer}]\n", workspace=ws)
+    dp.input("raw", pd.DataFrame({"id": [1, 2]}))
+    dp.transform("people_v1", "SELECT id FROM raw")
+    dp.publish()
+    (root / "secret.txt").write_text("not for the API")
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DP_NOTEBOOK_")}
+    env.update({"JUPYTER_CONFIG_DIR": str(root / "cfg"), "JUPYTER_RUNTIME_DIR": str(root / "rt")})
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "jupyter_server", "--no-browser", "--allow-root", f"--port={port}", "--ip=127.0.0.1", "--IdentityProvider.token=", "--ServerApp.password=", f"--ServerApp.root_dir={root}"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(base + "/api", timeout=2)
+            break
+        except OSError:
+            time.sleep(0.3)
+    else:
+        proc.kill()
+        pytest.fail("jupyter server did not start")
+    yield base
+    proc.terminate()
+    proc.wait(timeout=20)
+
+
+def get(base: str, path: str) -> tuple[int, bytes, str]:
+    try:
+        with urllib.request.urlopen(base + path, timeout=10) as resp:
+            return resp.status, resp.read(), resp.headers.get("content-type", "")
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read(), exc.headers.get("content-type", "")
+
+
+def test_list_and_one_product(server):
+    status, body, _ = get(server, "/dp-notebook/api/products")
+    data = json.loads(body)
+    assert status == 200 and data["version"] == 1
+    assert [p["id"] for p in data["products"]] == ["staff"]
+    status, body, _ = get(server, "/dp-notebook/api/products/staff")
+    assert status == 200 and json.loads(body)["outputPorts"][0]["id"] == "people_v1"
+
+
+def test_unknown_and_invalid_ids(server):
+    status, body, _ = get(server, "/dp-notebook/api/products/nope")
+    assert status == 404 and "no product 'nope'" in json.loads(body)["error"]
+    status, body, _ = get(server, "/dp-notebook/api/products/bad%20id")
+    assert status == 400 and "invalid product id" in json.loads(body)["error"]
+
+
+def test_files_and_traversal_refused(server):
+    status, body, ctype = get(server, "/dp-notebook/api/products/staff/files/docs.html")
+    assert status == 200 and b"Staff" in body and ctype.startswith("text/html")
+    status, body, _ = get(server, "/dp-notebook/api/products/staff/files/contracts/staff-people_v1.odcs.yaml")
+    assert status == 200 and b"DataContract" in body
+    for attempt in ("../../../../secret.txt", "%2e%2e/%2e%2e/%2e%2e/%2e%2e/secret.txt", "..%2F..%2F..%2F..%2Fsecret.txt", "%2Fetc%2Fpasswd"):
+        status, body, _ = get(server, f"/dp-notebook/api/products/staff/files/{attempt}")
+        assert status in (400, 404), attempt
+        assert b"not for the API" not in body and b"root:" not in body
