@@ -4,10 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
-import subprocess
-import sys
-import time
 import urllib.error
 import urllib.request
 
@@ -16,13 +12,9 @@ import pytest
 
 import dp_notebook
 
+from .._jupyter import jupyter
+
 pytestmark = pytest.mark.slow
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -34,27 +26,9 @@ def server(tmp_path_factory):
     dp.transform("people_v1", "SELECT id FROM raw")
     dp.publish()
     (root / "secret.txt").write_text("not for the API")
-    port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("DP_NOTEBOOK_")}
-    env.update({"JUPYTER_CONFIG_DIR": str(root / "cfg"), "JUPYTER_RUNTIME_DIR": str(root / "rt")})
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "jupyter_server", "--no-browser", "--allow-root", f"--port={port}", "--ip=127.0.0.1", "--IdentityProvider.token=", "--ServerApp.password=", f"--ServerApp.root_dir={root}"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(base + "/api", timeout=2)
-            break
-        except OSError:
-            time.sleep(0.3)
-    else:
-        proc.kill()
-        pytest.fail("jupyter server did not start")
-    yield base
-    proc.terminate()
-    proc.wait(timeout=20)
+    with jupyter("jupyter_server", root, env=env) as base:
+        yield base
 
 
 def get(base: str, path: str) -> tuple[int, bytes, str]:
