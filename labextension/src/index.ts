@@ -1,13 +1,14 @@
 // The "Data Products" side panel and palette commands. The panel reads the workspace catalog
 // from the dp-notebook server extension (/dp-notebook/api/...), never the DuckDB file.
 import { JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
-import { Dialog, ICommandPalette, showDialog } from '@jupyterlab/apputils';
+import { Dialog, ICommandPalette, InputDialog, showDialog } from '@jupyterlab/apputils';
 import { URLExt } from '@jupyterlab/coreutils';
 import { INotebookTracker, NotebookActions } from '@jupyterlab/notebook';
 import { ServerConnection } from '@jupyterlab/services';
 import { LabIcon } from '@jupyterlab/ui-components';
 import { Widget } from '@lumino/widgets';
 
+import highlightPlugin from './highlight';
 import { el, table } from './mime';
 
 type Json = { [key: string]: any };
@@ -50,6 +51,19 @@ async function insertAndMaybeRun(tracker: INotebookTracker, code: string, run: b
   return true;
 }
 
+/** The product of the open port in the panel, the only product, or the user's pick. */
+async function pickProduct(panel: ProductsPanel): Promise<string | null> {
+  const ids = panel.products.map(p => p.id as string);
+  if (panel.openProduct) {
+    return panel.openProduct;
+  }
+  if (ids.length <= 1) {
+    return ids[0] ?? null;
+  }
+  const answer = await InputDialog.getItem({ title: 'Open the docs of which data product?', items: ids });
+  return answer.button.accept ? answer.value : null;
+}
+
 export class ProductsPanel extends Widget {
   private _list = el('div', 'dpn-panel-list');
   private _status = el('div', 'dpn-muted');
@@ -86,6 +100,12 @@ export class ProductsPanel extends Widget {
     return this._products;
   }
 
+  /** The product whose port is expanded in the list, if any. */
+  get openProduct(): string | null {
+    const open = this._list.querySelector('details[open]') as HTMLElement | null;
+    return open?.dataset.product ?? null;
+  }
+
   render(): void {
     const words = this._search.value.toLowerCase().split(/\s+/).filter(w => w);
     const items: HTMLElement[] = [];
@@ -103,6 +123,8 @@ export class ProductsPanel extends Widget {
 
   private portItem(p: Json, port: Json): HTMLElement {
     const details = el('details', 'dpn-port');
+    details.dataset.product = p.id;
+    details.dataset.port = port.id;
     const summary = el('summary', '', el('b', '', port.id), ' ', el('span', 'dpn-muted', p.id));
     if (port.containsPii) {
       summary.append(' ', el('span', 'dpn-badge dpn-pii', 'PII'));
@@ -140,10 +162,10 @@ const plugin: JupyterFrontEndPlugin<void> = {
     });
     app.commands.addCommand('dp-notebook:open-docs', {
       label: 'Open product docs',
-      execute: () => {
-        const first = panel.products[0];
-        if (first) {
-          window.open(docsUrl(first.id), '_blank');
+      execute: async () => {
+        const id = await pickProduct(panel);
+        if (id) {
+          window.open(docsUrl(id), '_blank');
         }
       }
     });
@@ -169,4 +191,4 @@ const plugin: JupyterFrontEndPlugin<void> = {
   }
 };
 
-export default plugin;
+export default [plugin, highlightPlugin];

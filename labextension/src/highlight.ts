@@ -1,0 +1,113 @@
+// Syntax highlighting inside %%dataproduct cells: the body of `transform` and `sql` cells is SQL,
+// the body of `declare`, `expect`, `unittest` and `quality` cells is YAML. The notebook's own
+// language (Python) stays for every other cell. The language is picked from the cell's first
+// line and swapped through a CodeMirror compartment at highest precedence, so the editor's
+// language facet (first value wins) resolves to SQL/YAML only while the magic line says so.
+import { Compartment, Extension, Prec } from '@codemirror/state';
+import { EditorView, ViewPlugin, ViewUpdate } from '@codemirror/view';
+import { JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
+import { EditorExtensionRegistry, IEditorExtensionRegistry, IEditorLanguageRegistry } from '@jupyterlab/codemirror';
+
+// subcommand -> language name in JupyterLab's language registry
+export const CELL_LANGUAGES: { [subcommand: string]: string } = {
+  transform: 'sql',
+  sql: 'sql',
+  declare: 'yaml',
+  expect: 'yaml',
+  unittest: 'yaml',
+  quality: 'yaml'
+};
+
+const MAGIC = /^\s*%%dataproduct\s+([A-Za-z_]+)/;
+
+/** The language of a cell's body from its first line, or null for a normal cell. */
+export function cellLanguage(source: string): string | null {
+  const newline = source.indexOf('\n');
+  const first = newline < 0 ? source : source.slice(0, newline);
+  const match = MAGIC.exec(first);
+  return match ? CELL_LANGUAGES[match[1]] ?? null : null;
+}
+
+/** True when a document change may have changed the first line (the only line we read). */
+function firstLineChanged(update: ViewUpdate): boolean {
+  if (!update.docChanged) {
+    return false;
+  }
+  const end = update.startState.doc.line(1).to;
+  let touched = false;
+  update.changes.iterChangedRanges(fromA => {
+    if (fromA <= end) {
+      touched = true;
+    }
+  });
+  return touched;
+}
+
+export function magicLanguageExtension(languages: IEditorLanguageRegistry): Extension {
+  const compartment = new Compartment();
+  const plugin = ViewPlugin.fromClass(
+    class {
+      private _current: string | null = null;
+      private _destroyed = false;
+
+      constructor(private _view: EditorView) {
+        this._apply();
+      }
+
+      update(update: ViewUpdate): void {
+        if (firstLineChanged(update)) {
+          this._apply();
+        }
+      }
+
+      destroy(): void {
+        this._destroyed = true;
+      }
+
+      private _apply(): void {
+        const wanted = cellLanguage(this._view.state.doc.line(1).text);
+        if (wanted === this._current) {
+          return;
+        }
+        this._current = wanted;
+        // languages load lazily; a dispatch may not happen inside an update, hence async
+        void this._load(wanted).then(support => {
+          if (this._destroyed || this._current !== wanted) {
+            return;
+          }
+          this._view.dispatch({ effects: compartment.reconfigure(support ? Prec.highest(support) : []) });
+        });
+      }
+
+      private async _load(name: string | null): Promise<Extension | null> {
+        if (!name) {
+          return null;
+        }
+        const language = await languages.getLanguage(name);
+        return language?.support ?? null;
+      }
+    }
+  );
+  return [compartment.of([]), plugin];
+}
+
+const highlightPlugin: JupyterFrontEndPlugin<void> = {
+  id: 'dp-notebook-labextension:highlight',
+  description: 'SQL and YAML highlighting inside %%dataproduct cells',
+  autoStart: true,
+  requires: [IEditorExtensionRegistry, IEditorLanguageRegistry],
+  activate: (app: JupyterFrontEnd, extensions: IEditorExtensionRegistry, languages: IEditorLanguageRegistry) => {
+    extensions.addExtension({
+      name: 'dp-notebook:magic-language',
+      factory: options => {
+        // markdown never carries a magic; any other editor only changes on a %%dataproduct line
+        if (/markdown|gfm/.test(options.model.mimeType)) {
+          return null;
+        }
+        return EditorExtensionRegistry.createImmutableExtension(magicLanguageExtension(languages));
+      }
+    });
+  }
+};
+
+export default highlightPlugin;
