@@ -146,7 +146,7 @@ class DataProductMagics(Magics):
         add("lineage", "Table- and column-level lineage of the transforms (sqlglot).", lambda a, c: _Json(self.session.product(a.product).lineage()))
 
         def browse_args(p):
-            p.add_argument("--catalog", help="catalog directory (default: the workspace catalog)")
+            p.add_argument("--catalog", help="catalog directory or Data Mesh Manager URL (default: publish_to when it is a URL, else the workspace catalog)")
             p.add_argument("--role", help="your role: PII columns of ports that allow it are shown unmasked")
 
         add("results", "The product's latest checks, SLO history (trend) and cost as sortable tables.", self._results)
@@ -185,7 +185,11 @@ class DataProductMagics(Magics):
         from .widgets import browse
         from .workspace import Workspace
 
-        catalog = args.catalog or (self.session.product(args.product).workspace.catalog_dir if self.session.current else Workspace().catalog_dir)
+        from .config import load_config
+
+        ws = self.session.product(args.product).workspace if self.session.current else Workspace()
+        mesh = load_config(ws.root.parent).publish_to  # a team publishing to Data Mesh Manager browses it too
+        catalog = args.catalog or (mesh if mesh and mesh.startswith(("http://", "https://")) else ws.catalog_dir)
         return browse(catalog, role=args.role or os.environ.get("DP_NOTEBOOK_ROLE"))
 
     def _publish(self, args, cell):

@@ -1,28 +1,33 @@
-"""Publishing to a Data Mesh Manager–compatible REST API.
+"""Publishing to, and reading from, a Data Mesh Manager–compatible REST API.
 
     PUT  {url}/api/datacontracts/{contract id}   one per output port (ODCS as JSON)
     PUT  {url}/api/dataproducts/{product id}     the product (DPS as JSON)
     POST {url}/api/test-results                  the latest check results, once per run id
+    GET  {url}/api/dataproducts[/{id}]           reads for the port browser (``CatalogError``)
+    GET  {url}/api/datacontracts/{id}
 
 The API key comes from ``DATAMESH_MANAGER_API_KEY`` and is sent as the
-``x-api-key`` header; it never appears in reports, errors or logs. Requests
-time out, and 5xx answers and connection errors are retried with
-exponential backoff; 4xx answers are not retried. Built on the standard
-library's ``urllib`` — three JSON requests need no HTTP client dependency.
+``x-api-key`` header (required to publish, optional to read); it never
+appears in reports, errors or logs. Requests time out, and 5xx answers and
+connection errors are retried with exponential backoff; 4xx answers are not
+retried. Built on the standard library's ``urllib`` — a handful of JSON
+requests need no HTTP client dependency.
 """
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import socket
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 from typing import Any
 
-from ..errors import PublishError
+from ..errors import CatalogError, DataProductError, PublishError
 
 API_KEY_ENV = "DATAMESH_MANAGER_API_KEY"
 
@@ -58,38 +63,70 @@ class DataMeshManagerClient:
         """Send one request; returns ``{method, url, status, attempts}``; ``PublishError`` on failure."""
         if not self._api_key:
             raise PublishError(f"no API key: set the environment variable {API_KEY_ENV} to publish to {self.url}")
-        url = self.url + req.path
         data = json.dumps(req.body, default=str).encode("utf-8")
+        status, _, attempts = self._request(req.method, req.path, data, PublishError)
+        return {"method": req.method, "url": self.url + req.path, "status": status, "attempts": attempts}
+
+    def get(self, path: str) -> Any:
+        """The JSON answer to ``GET {url}{path}``; ``CatalogError`` on failure.
+
+        >>> DataMeshManagerClient("https://dmm.example.com").get("/api/dataproducts")  # doctest: +SKIP
+        [{'id': 'shelf_warmers', 'info': {...}, 'outputPorts': [...]}]
+        """
+        return self._request("GET", path, None, CatalogError)[1]
+
+    def list_products(self) -> list[dict[str, Any]]:
+        """Every data product (DPS documents) in one request; the answer may be a list or a page ``{"content": [...]}``."""
+        data = self.get("/api/dataproducts")
+        items = data if isinstance(data, list) else next((data[k] for k in ("content", "items") if k in data), None) if isinstance(data, dict) else None
+        if not isinstance(items, list) or not all(isinstance(p, dict) for p in items):
+            raise CatalogError(f"GET {self.url}/api/dataproducts: expected a list of data products, got {_short(json.dumps(data).encode())}")
+        return items
+
+    def get_product(self, product_id: str) -> dict[str, Any]:
+        """One data product's DPS document."""
+        return self.get(f"/api/dataproducts/{urllib.parse.quote(product_id, safe='')}")
+
+    def get_contract(self, contract_id: str) -> dict[str, Any]:
+        """One ODCS data contract."""
+        return self.get(f"/api/datacontracts/{urllib.parse.quote(contract_id, safe='')}")
+
+    def _request(self, method: str, path: str, data: bytes | None, error: type[DataProductError]) -> tuple[int, Any, int]:
+        """``(status, parsed JSON or None, attempts)``; failures raise ``error`` naming the URL, never the key."""
+        url = self.url + path
+        headers = {"accept": "application/json"}
+        if data is not None:
+            headers["content-type"] = "application/json"
+        if self._api_key:
+            headers["x-api-key"] = self._api_key
         last: str = ""
         for attempt in range(1, self.retries + 1):
-            request = urllib.request.Request(url, data=data, method=req.method, headers={"content-type": "application/json", "accept": "application/json", "x-api-key": self._api_key})
+            request = urllib.request.Request(url, data=data, method=method, headers=headers)
             try:
                 with urllib.request.urlopen(request, timeout=self.timeout) as resp:
-                    body = resp.read()
-                    _check_json(body, resp.headers.get("content-type", ""), url)
-                    return {"method": req.method, "url": url, "status": resp.status, "attempts": attempt}
+                    return resp.status, _parse_json(resp.read(), resp.headers.get("content-type", ""), url, error), attempt
             except urllib.error.HTTPError as exc:
                 if exc.code in (401, 403):
-                    raise PublishError(f"{req.method} {url}: {exc.code} authentication failed: check {API_KEY_ENV}") from None
+                    raise error(f"{method} {url}: {exc.code} authentication failed: {'check' if self._api_key else 'set'} {API_KEY_ENV}") from None
                 if exc.code < 500:
                     detail = _short(exc.read())
-                    raise PublishError(f"{req.method} {url}: {exc.code} {exc.reason}{': ' + detail if detail else ''}") from None
+                    raise error(f"{method} {url}: {exc.code} {exc.reason}{': ' + detail if detail else ''}") from None
                 last = f"{exc.code} {exc.reason}"
-            except (urllib.error.URLError, socket.timeout, TimeoutError, ConnectionError) as exc:
+            except (urllib.error.URLError, http.client.HTTPException, socket.timeout, TimeoutError, ConnectionError) as exc:
                 reason = getattr(exc, "reason", exc)
                 last = "timed out" if isinstance(reason, (socket.timeout, TimeoutError)) or "timed out" in str(reason) else f"cannot connect ({reason})"
             if attempt < self.retries:
                 time.sleep(self.backoff * (2 ** (attempt - 1)))
-        raise PublishError(f"{req.method} {url}: {last} after {self.retries} attempts")
+        raise error(f"{method} {url}: {last} after {self.retries} attempts")
 
 
-def _check_json(body: bytes, content_type: str, url: str) -> None:
+def _parse_json(body: bytes, content_type: str, url: str, error: type[DataProductError]) -> Any:
     if not body.strip():
-        return
+        return None
     try:
-        json.loads(body)
+        return json.loads(body)
     except ValueError:
-        raise PublishError(f"{url} answered with something that is not JSON ({content_type or 'no content type'}): {_short(body)}") from None
+        raise error(f"{url} answered with something that is not JSON ({content_type or 'no content type'}): {_short(body)}") from None
 
 
 def _short(body: bytes, limit: int = 160) -> str:

@@ -82,6 +82,7 @@ function render({ model, el: root }) {
     if (d.docs) right.append(el("div", {}, el("a", { href: d.docs, target: "_blank", rel: "noopener" }, "Open the product's documentation page")));
     right.append(el("h4", {}, "Schema"), table(["column", "type", "classification", "PII"], (p.columns || []).map((c) => [c.name, c.type, c.classification || "", c.pii ? "PII" : ""])));
     const pv = model.get("preview_data") || {};
+    if (pv.note) right.append(el("div", { class: "dpn-muted" }, pv.note));
     if (pv.columns) {
       right.append(el("h4", {}, `Preview: ${pv.rows.length} of ${pv.row_count} rows` + (pv.masked && pv.masked.length ? ` (masked: ${pv.masked.join(", ")})` : "")),
         table(pv.columns, pv.rows), el("h4", {}, "Column statistics"),

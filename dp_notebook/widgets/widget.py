@@ -45,11 +45,15 @@ class PortBrowser(anywidget.AnyWidget):
             return
         try:
             self.detail = self.state.select(self.selected)
-            self.preview_data = self.state.preview()
             self.error = ""
         except DataProductError as exc:
             self.error = str(exc)
             self.preview_data = {}
+            return
+        try:
+            self.preview_data = self.state.preview()
+        except DataProductError as exc:  # e.g. Data Mesh Manager serves no data: the schema still shows
+            self.preview_data = {"note": str(exc)}
 
     def _refresh(self) -> None:
         found = self.state.results()
