@@ -14,26 +14,9 @@ import pytest
 
 from dp_notebook.catalog import Catalog
 
-from .conftest import REPO
+from .conftest import REPO, run
 
 pytestmark = pytest.mark.slow
-
-
-def run(nb: Path, out: Path, *params: str) -> subprocess.CompletedProcess:
-    args = [sys.executable, "-m", "dp_notebook.cli", "run", str(nb), "--out", str(out)]
-    for i in range(0, len(params), 2):
-        args += ["-p", params[i], params[i + 1]]
-    return subprocess.run(args, capture_output=True, text=True, timeout=600, env={**__import__("os").environ, "DP_NOTEBOOK_HOME": ""})
-
-
-@pytest.fixture(scope="module")
-def examples(tmp_path_factory):
-    """A copy of example_notebooks/ with all three products built and published, in order."""
-    root = tmp_path_factory.mktemp("examples") / "example_notebooks"
-    shutil.copytree(REPO / "example_notebooks", root, ignore=shutil.ignore_patterns(".dp", ".ipynb_checkpoints"))
-    out = root.parent / "build"
-    results = {nb: run(root / f"{nb}.ipynb", out / nb) for nb in ("shelf_warmers", "orders", "customer_360")}
-    return root, out, results
 
 
 def test_all_examples_run_and_leave_artifacts(examples):

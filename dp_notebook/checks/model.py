@@ -132,5 +132,5 @@ class SuiteResult:
         from ..render.bundle import mimebundle
         from ..render.checks import checks_html
 
-        payload = {"success": self.success, "target": self.target, "results": [dict(r.to_row(), kind=r.kind) for r in self.results]}
+        payload = {"success": self.success, "target": self.target, "note": self.note, "results": [dict(r.to_row(), kind=r.kind) for r in self.results]}
         return mimebundle("checks", payload, checks_html(self), str(self))

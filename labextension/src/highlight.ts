@@ -1,5 +1,5 @@
 // Syntax highlighting inside %%dataproduct cells: the body of `transform` and `sql` cells is SQL,
-// the body of `declare`, `expect`, `unittest` and `quality` cells is YAML. The notebook's own
+// the body of `declare`, `expect` and `unittest` cells is YAML. The notebook's own
 // language (Python) stays for every other cell. The language is picked from the cell's first
 // line and swapped through a CodeMirror compartment at highest precedence, so the editor's
 // language facet (first value wins) resolves to SQL/YAML only while the magic line says so.
@@ -8,25 +8,7 @@ import { EditorView, ViewPlugin, ViewUpdate } from '@codemirror/view';
 import { JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
 import { EditorExtensionRegistry, IEditorExtensionRegistry, IEditorLanguageRegistry } from '@jupyterlab/codemirror';
 
-// subcommand -> language name in JupyterLab's language registry
-export const CELL_LANGUAGES: { [subcommand: string]: string } = {
-  transform: 'sql',
-  sql: 'sql',
-  declare: 'yaml',
-  expect: 'yaml',
-  unittest: 'yaml',
-  quality: 'yaml'
-};
-
-const MAGIC = /^\s*%%dataproduct\s+([A-Za-z_]+)/;
-
-/** The language of a cell's body from its first line, or null for a normal cell. */
-export function cellLanguage(source: string): string | null {
-  const newline = source.indexOf('\n');
-  const first = newline < 0 ? source : source.slice(0, newline);
-  const match = MAGIC.exec(first);
-  return match ? CELL_LANGUAGES[match[1]] ?? null : null;
-}
+import { cellLanguage } from './language';
 
 /** True when a document change may have changed the first line (the only line we read). */
 function firstLineChanged(update: ViewUpdate): boolean {
@@ -76,6 +58,12 @@ export function magicLanguageExtension(languages: IEditorLanguageRegistry): Exte
             return;
           }
           this._view.dispatch({ effects: compartment.reconfigure(support ? Prec.highest(support) : []) });
+          // lets styles and tests see which language a cell body is in
+          if (support) {
+            this._view.dom.dataset.dpLanguage = wanted ?? '';
+          } else {
+            delete this._view.dom.dataset.dpLanguage;
+          }
         });
       }
 

@@ -9,7 +9,7 @@ import { LabIcon } from '@jupyterlab/ui-components';
 import { Widget } from '@lumino/widgets';
 
 import highlightPlugin from './highlight';
-import { el, table } from './mime';
+import { el, table } from './render';
 
 type Json = { [key: string]: any };
 
