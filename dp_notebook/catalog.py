@@ -172,6 +172,15 @@ class Catalog:
         names = ", ".join(p.get("id", "?") for p in ports) or "none"
         raise PortNotFound(f"product {product_id!r} has no output port {port_id!r} (ports: {names})")
 
+    def check_status(self, product_id: str) -> dict[str, Any]:
+        """The latest published test results in short: ``{result, passed, total, at}``, or ``{}``."""
+        try:
+            data = json.loads(self.file(product_id, "test-results.json").read_text(encoding="utf-8"))
+        except (CatalogError, ValueError):
+            return {}
+        checks = data.get("checks") or []
+        return {"result": data.get("result"), "passed": sum(1 for c in checks if c.get("success")), "total": len(checks), "at": data.get("timestamp")}
+
     def file(self, product_id: str, relative: str) -> Path:
         """A file inside the current version; refuses paths that leave it."""
         base = self.version_dir(product_id).resolve()

@@ -66,7 +66,8 @@ class ProductsHandler(_Base, APIHandler):
             if catalog is None:
                 self.finish(json.dumps({"version": 1, "catalog": str(root), "products": [], "message": f"no catalog at {root} yet: publish a product"}))
                 return
-            self.finish(json.dumps({"version": 1, "catalog": str(root), "products": catalog.products()}, default=str))
+            products = [dict(p, checks=catalog.check_status(p["id"])) for p in catalog.products()]
+            self.finish(json.dumps({"version": 1, "catalog": str(root), "products": products}, default=str))
         except CatalogError as exc:
             self._error(500, str(exc))
 

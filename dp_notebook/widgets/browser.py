@@ -319,9 +319,4 @@ def _plain(v: Any) -> Any:
 def _check_status(catalog: Catalog | DataMeshManagerCatalog, product_id: str) -> dict[str, Any]:
     if isinstance(catalog, DataMeshManagerCatalog):
         return {}  # unknown: DMM keeps test results, but the listing does not carry them
-    try:
-        data = json.loads(catalog.file(product_id, "test-results.json").read_text(encoding="utf-8"))
-    except (CatalogError, ValueError):
-        return {}
-    checks = data.get("checks") or []
-    return {"result": data.get("result"), "passed": sum(1 for c in checks if c.get("success")), "total": len(checks), "at": data.get("timestamp")}
+    return catalog.check_status(product_id)

@@ -51,6 +51,17 @@ async function insertAndMaybeRun(tracker: INotebookTracker, code: string, run: b
   return true;
 }
 
+/** The latest published test result of a product: "tests 12/12", failed in red, or "untested". */
+export function statusBadge(checks: Json): HTMLElement {
+  if (!checks.total) {
+    return el('span', 'dpn-badge', 'untested');
+  }
+  const ok = checks.result === 'passed' || checks.passed === checks.total;
+  const badge = el('span', ok ? 'dpn-badge dpn-ok' : 'dpn-badge dpn-pii', `tests ${checks.passed}/${checks.total}`);
+  badge.title = checks.at ? `published ${checks.at}` : '';
+  return badge;
+}
+
 /** The product of the open port in the panel, the only product, or the user's pick. */
 async function pickProduct(panel: ProductsPanel): Promise<string | null> {
   const ids = panel.products.map(p => p.id as string);
@@ -88,7 +99,8 @@ export class ProductsPanel extends Widget {
     try {
       const data = await fetchProducts();
       this._products = data.products || [];
-      this._status.textContent = data.message || `${this._products.length} products in ${data.catalog}`;
+      this._status.textContent = data.message || `${this._products.length} products`;
+      this._status.title = data.catalog || '';
     } catch (err) {
       this._products = [];
       this._status.textContent = `Cannot read the catalog: ${err}`;
@@ -129,6 +141,7 @@ export class ProductsPanel extends Widget {
     if (port.containsPii) {
       summary.append(' ', el('span', 'dpn-badge dpn-pii', 'PII'));
     }
+    summary.append(' ', statusBadge(p.checks || {}));
     details.append(summary, el('div', 'dpn-muted', port.description || p.description || ''));
     details.append(el('div', 'dpn-muted', `${port.location} · roles ${(port.rolesAllowed || []).join(', ') || 'everyone'}`));
     details.append(table(['column', 'type', 'class'], (port.columns || []).map((c: Json) => [c.name, c.type, c.classification || ''])));

@@ -4,6 +4,7 @@ and the palette command that runs the product's tests."""
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -58,7 +59,7 @@ def test_panel_lists_the_example_products_and_inserts_a_use_cell(lab, page):
     open_lab(page, base, "executed.ipynb")
     page.click(".jp-SideBar .lm-TabBar-tab[data-id='dp-notebook-panel']")
     panel = page.locator("#dp-notebook-panel")
-    expect(panel).to_contain_text("3 products in", timeout=30_000)
+    expect(panel).to_contain_text("3 products", timeout=30_000)
     ports = panel.locator(".dpn-port")
     keys = sorted(f"{ports.nth(i).get_attribute('data-product')}.{ports.nth(i).get_attribute('data-port')}" for i in range(ports.count()))
     assert "shelf_warmers.shelf_warmers_v1" in keys and any(k.startswith("orders.") for k in keys) and any(k.startswith("customer_360.") for k in keys)
@@ -67,6 +68,7 @@ def test_panel_lists_the_example_products_and_inserts_a_use_cell(lab, page):
     panel.locator("input[type=search]").fill("shelf warmers")
     item = panel.locator(".dpn-port[data-port='shelf_warmers_v1']")
     expect(item).to_have_count(1)
+    expect(item.locator(".dpn-badge.dpn-ok")).to_have_text(re.compile(r"tests (\d+)/\1"))  # latest published results
     item.locator("summary").click()
     expect(item.locator("table")).to_contain_text("sku")  # the port's schema
     SHOTS.mkdir(parents=True, exist_ok=True)

@@ -44,6 +44,8 @@ def test_list_and_one_product(server):
     data = json.loads(body)
     assert status == 200 and data["version"] == 1
     assert [p["id"] for p in data["products"]] == ["staff"]
+    checks = data["products"][0]["checks"]  # the latest published test results, for the panel's badge
+    assert checks["result"] == "passed" and checks["passed"] == checks["total"] > 0
     status, body, _ = get(server, "/dp-notebook/api/products/staff")
     assert status == 200 and json.loads(body)["outputPorts"][0]["id"] == "people_v1"
 
