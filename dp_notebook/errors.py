@@ -119,6 +119,10 @@ class WorkspaceLocked(DataProductError):
     """Another process holds the workspace's DuckDB file."""
 
 
+class EngineError(DataProductError):
+    """The chosen engine cannot run here: not installed, misconfigured, or its metastore is taken."""
+
+
 class CatalogError(DataProductError):
     """A catalog directory is not one, or one of its files is corrupt."""
 
@@ -139,6 +143,7 @@ __all__ = [
     "AccessDenied",
     "BreakingChange",
     "WorkspaceLocked",
+    "EngineError",
     "CatalogError",
     "PublishError",
 ]

@@ -134,15 +134,19 @@ def _port_source(ref: str, catalog_dir: Path | None) -> Source:
     return Source("port", ref, str(data), {"contractId": entry.get("contractId"), "port": entry, "version": catalog.current_version(product)})
 
 
-def bind_input(ws: Workspace, spec: Any, port_id: str, source: Source, *, auto_declare: bool = False) -> InputResult:
+def bind_input(ws: Workspace, spec: Any, port_id: str, source: Source, *, auto_declare: bool = False, engine: Any = None) -> InputResult:
     """Make ``source`` readable as ``port_id`` in the product's private schema."""
     declared = spec.input_port(port_id) is not None
     if not declared and not auto_declare:
         names = ", ".join(p.id for p in spec.inputPorts) or "none declared"
         raise PortNotFound(f"product {spec.id!r} has no input port {port_id!r} (input ports: {names})")
+    schema = private_schema(spec.id)
+    if engine is not None and engine.name != "duckdb":
+        frame = _as_frame(source) if source.kind not in ("file", "port", "table") else None
+        rows, columns = engine.bind_input(schema, port_id, source, frame)
+        return InputResult(spec.id, port_id, source, rows, columns, declared)
     import duckdb
 
-    schema = private_schema(spec.id)
     target = f"{quote(schema)}.{quote(port_id)}"
     with ws.connect() as con:
         con.execute(f"CREATE SCHEMA IF NOT EXISTS {quote(schema)}")

@@ -107,21 +107,6 @@ class _Transform:
     model: bool
 
 
-def _sql_in_schema(ws: Any, schema: str, query: str, values: dict[str, Any]):
-    """Run ``query`` with the product's private schema first on the search path."""
-    import duckdb
-
-    from .errors import SQLError
-
-    with ws.connect() as con:
-        con.execute(f"CREATE SCHEMA IF NOT EXISTS \"{schema}\"")
-        con.execute(f"SET search_path = '{schema},main'")
-        try:
-            return con.execute(query, values or None).df()
-        except duckdb.Error as exc:
-            raise SQLError(str(exc).strip().splitlines()[0]) from None
-
-
 class DataProduct:
     """A declared data product: spec, workspace state, and one method per magic."""
 
@@ -236,6 +221,15 @@ class DataProduct:
             self._workspace = Workspace()
         return self._workspace
 
+    @property
+    def engine(self):
+        """The engine that runs this product's SQL (DuckDB unless configured, see ``dp_notebook.engine``)."""
+        if getattr(self, "_engine", None) is None:
+            from .engine import get_engine
+
+            self._engine = get_engine(self.workspace, self.spec)
+        return self._engine
+
     def input(self, port: str, source: Any, *, namespace: dict[str, Any] | None = None, auto_declare: bool = False):
         """Bind input ``port`` to a path/glob, a DataFrame, ``table:x`` or ``product.port``.
 
@@ -247,7 +241,7 @@ class DataProduct:
             src = resolve_source(str(source), namespace=namespace, catalog_dir=self.workspace.catalog_dir)
         else:
             src = Source("var", f"<{type(source).__name__}>", source)
-        result = bind_input(self.workspace, self.spec, port, src, auto_declare=auto_declare)
+        result = bind_input(self.workspace, self.spec, port, src, auto_declare=auto_declare, engine=self.engine)
         self._inputs[port] = src
         return result
 
@@ -272,7 +266,7 @@ class DataProduct:
         try:
             return run_transform(
                 self.workspace, self.spec, target, sql, params=params, namespace=namespace, model=model,
-                audit=self._audit_for(target, audits), line_offset=line_offset,
+                audit=self._audit_for(target, audits), line_offset=line_offset, engine=self.engine,
             )
         finally:
             for result in audits:  # recorded after the transaction, whatever its outcome
@@ -338,7 +332,7 @@ class DataProduct:
         from .workspace import private_schema
 
         bound, values = render_params(query, params, namespace)
-        frame = _sql_in_schema(self.workspace, private_schema(self.id), bound, values)
+        frame = self.engine.query_df(private_schema(self.id), bound, values)
         # queries run in the notebook double as example queries in the docs
         if query.strip() not in (e["sql"] for e in self._examples):
             self._examples.append({"title": "example query", "sql": query.strip()})
@@ -357,9 +351,7 @@ class DataProduct:
 
         schema_name = private_schema(self.id)
         schema: dict[str, dict[str, str]] = {}
-        with self.workspace.connect() as con:
-            rows = con.execute("SELECT table_name, column_name, data_type FROM information_schema.columns WHERE table_schema = ?", [schema_name]).fetchall()
-        for table_name, col, dtype in rows:
+        for table_name, col, dtype in self.engine.schema_columns(schema_name):
             schema.setdefault(table_name, {})[col] = dtype
         ports = {p.id for p in self.spec.outputPorts}
         out_cols = {p.id: [c.name for c in p.columns] or list(schema.get(p.id, {})) for p in self.spec.outputPorts}
@@ -371,16 +363,14 @@ class DataProduct:
     def cost(self, *, price_model: Any = None):
         """Measured compute per transform and storage per port, projected to a month (see ``dp_notebook.cost``)."""
         from .config import load_config
-        from .cost import PriceModel, cost_summary, storage_sizes
+        from .cost import PriceModel, cost_summary
         from .workspace import private_schema
 
         pm = price_model or PriceModel.from_config(load_config().get("price_model"))
         schema = private_schema(self.id)
         with self.workspace.connect() as con:
             runs = [dict(zip([d[0] for d in cur.description], r)) for cur in [con.execute("SELECT * FROM _dp.costs WHERE product = ? ORDER BY recorded_at", [self.id])] for r in cur.fetchall()]
-            tables = [r[0] for r in con.execute("SELECT table_name FROM information_schema.tables WHERE table_schema = ? AND table_type = 'BASE TABLE'", [schema]).fetchall()]
-            ports = [p.id for p in self.spec.outputPorts if p.id in tables]
-            storage = storage_sizes(con, schema, ports)
+        storage = self.engine.storage_sizes(schema, [p.id for p in self.spec.outputPorts])
         for p in self.spec.outputPorts:
             parquet = self.workspace.data_dir / self.id / f"{p.id}.parquet"
             if parquet.exists():
@@ -526,7 +516,7 @@ class DataProduct:
                 InputPort(id=name, name=name, sourceSystemId=product, type="dataproduct", contractId=entry.get("contractId"), version=entry.get("version"), description=f"Output port {ref} of data product {product}")
             )
         source = resolve_source(f"port:{ref}", namespace=namespace, catalog_dir=self.workspace.catalog_dir)
-        result = bind_input(self.workspace, self.spec, name, source)
+        result = bind_input(self.workspace, self.spec, name, source, engine=self.engine)
         self._inputs[name] = source
         return result
 
@@ -574,20 +564,19 @@ class _snapshots:
     def __enter__(self) -> dict[str, Path]:
         import tempfile
 
-        from .workspace import literal, private_schema, quote
+        from .workspace import private_schema, quote
 
         self._tmp = tempfile.TemporaryDirectory(prefix="dp-publish-")
         out: dict[str, Path] = {}
         schema = private_schema(self.dp.id)
-        with self.dp.workspace.connect() as con:
-            for port in self.dp.spec.outputPorts:
-                exists = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?", [schema, port.id]).fetchone()[0]
-                if not exists:
-                    continue
-                view_schema, view = self.dp.spec.view_name(port)
-                path = Path(self._tmp.name) / f"{port.id}.parquet"
-                con.execute(f"COPY (SELECT * FROM {quote(view_schema)}.{quote(view)}) TO {literal(path.as_posix())} (FORMAT parquet)")
-                out[port.id] = path
+        engine = self.dp.engine
+        with engine.connect() as con:
+            built = [port for port in self.dp.spec.outputPorts if engine.has_relation(con, schema, port.id)]
+        for port in built:
+            view_schema, view = self.dp.spec.view_name(port)
+            path = Path(self._tmp.name) / f"{port.id}.parquet"
+            engine.snapshot(f"{quote(view_schema)}.{quote(view)}", path)
+            out[port.id] = path
         return out
 
     def __exit__(self, *exc: Any) -> None:

@@ -206,8 +206,13 @@ def run_transform(
     audit: Callable[[Any, str], None] | None = None,
     line_offset: int = 1,
     preview_rows: int = 10,
+    engine: Any = None,
 ) -> TransformResult:
-    """Build ``target`` (an output port, or a private model with ``model=True``) from ``sql``."""
+    """Build ``target`` (an output port, or a private model with ``model=True``) from ``sql``.
+
+    On DuckDB data and metadata share one transaction; on another engine the
+    engine does write-audit-publish and the run is recorded here around it.
+    """
     port = None
     if not model:
         port = spec.output_port(target)  # PortNotFound lists the ports
@@ -216,6 +221,8 @@ def run_transform(
     bound_sql, values = render_params(sql, params, namespace)
     schema = private_schema(spec.id)
     run_id = uuid.uuid4().hex[:16]
+    if engine is not None and engine.name != "duckdb":
+        return _run_on_engine(engine, ws, spec, port, schema, target, sql, bound_sql, values, audit, line_offset, run_id, preview_rows, model)
     started = time.perf_counter()
     cpu_started = time.process_time()
     with ws.connect() as con:
@@ -239,6 +246,44 @@ def run_transform(
         _record_cost(con, run_id, spec.id, target, result)
     if port is not None and port.kind == "files":
         result.parquet = str(_write_parquet(ws, spec, target, result.view))
+    ws_status(ws, spec.id, target, "success", None, rows=result.rows)
+    return result
+
+
+def _run_on_engine(engine, ws, spec, port, schema, target, sql, bound_sql, values, audit, line_offset, run_id, preview_rows, model) -> TransformResult:
+    started = time.perf_counter()
+    cpu_started = time.process_time()
+    with ws.connect() as con:
+        _record_start(con, run_id, spec.id, target, "model" if model else "port", sql, values)
+    try:
+        out = engine.materialize(
+            spec=spec, port=port, schema=schema, target=target, sql=bound_sql, values=values, audit=audit, line_offset=line_offset,
+            run_id=run_id, preview_rows=preview_rows, check_contract=check_contract, serving_select=serving_select,
+        )
+    except BaseException as exc:
+        status = "aborted" if isinstance(exc, KeyboardInterrupt) else "failed"
+        reason = "interrupted (KeyboardInterrupt)" if isinstance(exc, KeyboardInterrupt) else str(exc) or type(exc).__name__
+        with ws.connect() as con:
+            _record_end(con, run_id, status, None, reason, time.perf_counter() - started)
+        ws_status(ws, spec.id, target, status, reason)
+        raise
+    elapsed = time.perf_counter() - started
+    result = TransformResult(
+        product=spec.id, target=target, run_id=run_id, rows=out["rows"], elapsed_s=elapsed, relation=out["relation"], view=out["view"],
+        preview_columns=list(out["preview_columns"]), preview_rows=out["preview_rows"], columns=out["columns"],
+        dropped_columns=out["dropped"], profile=out["profile"],
+    )
+    result.profile["wall_s"] = elapsed
+    # Spark's executors' CPU time where known, else the driver's
+    result.profile["cpu_s"] = result.profile.get("engine_cpu_s") or (time.process_time() - cpu_started)
+    with ws.connect() as con:
+        _record_end(con, run_id, "success", result.rows, None, elapsed)
+        _record_cost(con, run_id, spec.id, target, result)
+    if port is not None and port.kind == "files":
+        out_path = ws.data_dir / spec.id / f"{target}.parquet"
+        out_path.parent.mkdir(parents=True, exist_ok=True)
+        engine.snapshot(result.view or result.relation, out_path)
+        result.parquet = str(out_path)
     ws_status(ws, spec.id, target, "success", None, rows=result.rows)
     return result
 

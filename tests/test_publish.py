@@ -125,19 +125,20 @@ def test_not_a_catalog_is_refused(tmp_path):
 
 
 def _publish_many(args):
-    root, pid, n = args
+    root, pid, n, worker = args
     spec = dp_notebook.load(f"id: {pid}\ninfo: {{title: T, owner: o}}\noutputPorts:\n  - id: p_v1\n").spec
     for i in range(n):
         summary = product_summary(spec)
-        summary["description"] = f"revision {i}"
-        publish_to_catalog(root, summary, files={f"{pid}.dps.yaml": f"rev {i}\n"})
+        # distinct content per worker: identical content would be an (idempotent) no-op publish
+        summary["description"] = f"revision {i} by {worker}"
+        publish_to_catalog(root, summary, files={f"{pid}.dps.yaml": f"rev {i} by {worker}\n"})
 
 
 def test_concurrent_publishes_keep_the_catalog_consistent(tmp_path):
     root = tmp_path / "catalog"
     ctx = multiprocessing.get_context("spawn")
     with ctx.Pool(2) as pool:
-        pool.map(_publish_many, [(root, "a", 10), (root, "a", 10), (root, "b", 10)])
+        pool.map(_publish_many, [(root, "a", 10, 1), (root, "a", 10, 2), (root, "b", 10, 3)])
     cat = Catalog.open(root)
     assert cat.product_ids() == ["a", "b"]
     assert cat.current_version("a") == 20 and cat.current_version("b") == 10

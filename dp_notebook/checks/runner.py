@@ -29,10 +29,7 @@ def relation_of(dp: Any, target: str, con: Any) -> str | None:
     if not known:
         ports = ", ".join([p.id for p in dp.spec.outputPorts] + [p.id for p in dp.spec.inputPorts] + list(dp._transforms)) or "none"
         raise PortNotFound(f"{target!r} is not a port, input or model of {dp.id!r} (known: {ports})")
-    row = con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?", [schema, target]
-    ).fetchone()
-    return f"{quote(schema)}.{quote(target)}" if row[0] else None
+    return f"{quote(schema)}.{quote(target)}" if dp.engine.has_relation(con, schema, target) else None
 
 
 def pii_columns(dp: Any, target: str) -> set[str]:
@@ -51,7 +48,7 @@ def expect(dp: Any, target: str, data: Any, *, positions: Any = None, source: st
     from .run import parse_suite
 
     suite = parse_suite(data, source=source, positions=positions)
-    with dp.workspace.connect() as con:
+    with dp.engine.connect(where=f"expect {target}") as con:
         relation = relation_of(dp, target, con)  # validates the target name
         dp._suites[target] = suite
         if relation is None:
@@ -97,7 +94,7 @@ def run_units(dp: Any, target: str | None = None) -> list[CheckResult]:
         if target is not None and port_id != target:
             continue
         for case in cases:
-            res = run_case(case, target=port_id, build=_builder(dp, port_id, case))
+            res = run_case(case, target=port_id, build=_builder(dp, port_id, case), connect=dp.engine.unit_connection)
             results.append(
                 CheckResult(
                     name=res.case, target=port_id, kind="unit", success=res.success,
@@ -133,7 +130,7 @@ def _builder(dp: Any, port_id: str, case: Any):
     def _exec(con, sql, values, target):
         try:
             con.execute(sql, values or None)
-        except duckdb.Error as exc:
+        except (duckdb.Error, SQLError) as exc:
             first = str(exc).strip().splitlines()[0]
             hint = " (give its rows under 'given')" if "does not exist" in first else ""
             raise SQLError(f"unittest {target}: {first}{hint}") from None
@@ -146,7 +143,7 @@ def run_quality(dp: Any, *, now: datetime | None = None) -> SuiteResult:
     from .quality import evaluate_slo
 
     rows: list[dict[str, Any]] = []
-    with dp.workspace.connect() as con:
+    with dp.engine.connect(where="quality") as con:
         for port in dp.spec.outputPorts:
             slos = list(port.serviceLevelObjectives) or list(dp.spec.serviceLevelObjectives)
             if not slos:
@@ -157,7 +154,8 @@ def run_quality(dp: Any, *, now: datetime | None = None) -> SuiteResult:
                 continue
             for slo in slos:
                 rows.append(evaluate_slo(con, relation, slo, target=port.id, now=now))
-        stamp = now or datetime.now(timezone.utc)
+    stamp = now or datetime.now(timezone.utc)
+    with dp.workspace.connect() as con:
         for r in rows:
             value = r.get("value")
             con.execute(
@@ -180,7 +178,7 @@ def quality_history(dp: Any):
 def run_all(dp: Any) -> SuiteResult:
     """Expectations, contracts and unit tests of every target, then the SLOs."""
     results: list[CheckResult] = []
-    with dp.workspace.connect() as con:
+    with dp.engine.connect(where="test") as con:
         targets = list(dict.fromkeys([p.id for p in dp.spec.outputPorts] + list(dp._suites)))
         for target in targets:
             relation = relation_of(dp, target, con)

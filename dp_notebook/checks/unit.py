@@ -128,15 +128,18 @@ def run_case(
     *,
     target: str,
     build: Callable[[Any, dict[str, Any]], str],
+    connect: Callable[[], Any] | None = None,
 ) -> UnitResult:
-    """Run one case: load ``given`` into a fresh in-memory DuckDB, ``build(con, params)`` → table name.
+    """Run one case: load ``given`` into a fresh in-memory DuckDB (or ``connect()``), ``build(con, params)`` → table name.
 
     ``build`` runs the transform (and the models it depends on) against the
     given tables and returns the name of the relation holding the result.
     """
-    import duckdb
+    if connect is None:
+        import duckdb
 
-    con = duckdb.connect(":memory:")
+        connect = lambda: duckdb.connect(":memory:")  # noqa: E731
+    con = connect()
     try:
         for name, rows in case.given.items():
             _load_rows(con, name, rows)

@@ -1,0 +1,486 @@
+"""Apache Spark as a product's engine: a local master (``local[2]``) or a cluster via Spark Connect.
+
+The same transforms run unchanged: their DuckDB SQL is translated by sqlglot
+(``engine/translate.py``), parameters stay bound (Spark named/positional
+parameters), and the checks are the same compiled queries, translated too.
+
+Write-audit-publish on Spark: every run writes a new table
+``dp_<product>.__t_<port>_<run>`` (Parquet), the contract and expectations run
+on it, and only then are the product's ``<port>`` view and the public port
+view re-pointed at it (``CREATE OR REPLACE VIEW`` is one metastore operation);
+the previous run's table is dropped afterwards. A failed run drops its own
+table and leaves both views on the last good data.
+
+Locally the metastore (Derby) and the warehouse live in ``.dp/spark/`` of the
+workspace, so tables survive a kernel restart; one Spark session (one JVM)
+serves one workspace per process. Metadata (runs, results, costs) stays in the
+workspace's DuckDB ``_dp`` schema, as for every engine. ``pyspark`` is the
+optional extra ``dp-notebook[spark]``, imported only when a product uses Spark.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..errors import DataProductError, EngineError
+from .translate import spark_error, to_spark
+
+
+@dataclass(frozen=True)
+class SparkSettings:
+    master: str = "local[2]"
+    remote: str | None = None  # Spark Connect URL, sc://host:15002
+    conf: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_config(cls, value: Any) -> SparkSettings:
+        """``engine: spark`` or ``engine: {name: spark, master: ..., remote: sc://..., conf: {...}}``."""
+        data = value if isinstance(value, dict) else {}
+        remote = os.environ.get("DP_NOTEBOOK_SPARK_REMOTE") or data.get("remote")
+        master = os.environ.get("DP_NOTEBOOK_SPARK_MASTER") or data.get("master") or "local[2]"
+        conf = data.get("conf") or {}
+        if not isinstance(conf, dict):
+            raise EngineError("engine.conf must be a mapping of Spark settings")
+        if remote and not str(remote).startswith("sc://"):
+            raise EngineError(f"engine.remote {remote!r}: a Spark Connect URL starts with sc://")
+        return cls(master=str(master), remote=str(remote) if remote else None, conf={str(k): str(v) for k, v in conf.items()})
+
+
+# -- types ----------------------------------------------------------------------------------------
+
+_TYPES = {
+    "string": "VARCHAR", "varchar": "VARCHAR", "char": "VARCHAR", "bigint": "BIGINT", "long": "BIGINT", "int": "INTEGER",
+    "integer": "INTEGER", "smallint": "SMALLINT", "short": "SMALLINT", "tinyint": "TINYINT", "byte": "TINYINT",
+    "double": "DOUBLE", "float": "FLOAT", "real": "FLOAT", "boolean": "BOOLEAN", "date": "DATE",
+    "timestamp": "TIMESTAMP WITH TIME ZONE", "timestamp_ltz": "TIMESTAMP WITH TIME ZONE", "timestamp_ntz": "TIMESTAMP",
+    "binary": "BLOB", "void": "NULL",
+}
+
+
+def duckdb_type(spark_type: str) -> str:
+    """A Spark type name in DuckDB's spelling, so contracts and checks compare one vocabulary."""
+    t = spark_type.strip().lower()
+    if t in _TYPES:
+        return _TYPES[t]
+    m = re.fullmatch(r"decimal\((\d+),\s*(\d+)\)", t)
+    if m:
+        return f"DECIMAL({m.group(1)},{m.group(2)})"
+    m = re.fullmatch(r"array<(.+)>", t)
+    if m:
+        return duckdb_type(m.group(1)) + "[]"
+    return t.upper()
+
+
+# -- the session ----------------------------------------------------------------------------------
+
+_SESSION: dict[str, Any] = {}
+
+
+def spark_session(settings: SparkSettings, home: Path) -> Any:
+    """The process's Spark session for the workspace at ``home`` (created on first use)."""
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError:
+        raise EngineError("the Spark engine needs pyspark: pip install 'dp-notebook[spark]' (and Java 17+)") from None
+    key = settings.remote or f"{settings.master}@{home}"
+    if _SESSION.get("key") == key:
+        return _SESSION["spark"]
+    if _SESSION and not settings.remote:
+        raise EngineError(
+            f"this process already runs Spark for {_SESSION['key']}; one local Spark session serves one workspace "
+            "per process: restart the kernel to switch workspaces"
+        )
+    builder = SparkSession.builder.appName("dp-notebook")
+    if settings.remote:
+        builder = builder.remote(settings.remote)
+    else:
+        spark_dir = home / "spark"
+        spark_dir.mkdir(parents=True, exist_ok=True)
+        builder = (
+            builder.master(settings.master)
+            .config("spark.sql.warehouse.dir", str(spark_dir / "warehouse"))
+            .config("spark.driver.extraJavaOptions", f"-Dderby.system.home={spark_dir}")
+            .config("spark.ui.enabled", "false")
+            .config("spark.ui.showConsoleProgress", "false")
+            .config("spark.sql.shuffle.partitions", "4")
+            .enableHiveSupport()
+        )
+    # DuckDB's semantics: timestamps without time zone, UTC sessions
+    builder = builder.config("spark.sql.session.timeZone", "UTC").config("spark.sql.timestampType", "TIMESTAMP_NTZ")
+    for k, v in settings.conf.items():
+        builder = builder.config(k, v)
+    try:
+        spark = builder.getOrCreate()
+    except Exception as exc:  # noqa: BLE001 - JVM start-up failures come in many types
+        raise EngineError(f"cannot start Spark ({settings.remote or settings.master}): {str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__}") from None
+    if not settings.remote:
+        spark.sparkContext.setLogLevel("ERROR")
+    _SESSION.update(key=key, spark=spark)
+    return spark
+
+
+def _is_query(sql: str) -> bool:
+    return bool(re.match(r"\s*(\(|SELECT\b|WITH\b|FROM\b|VALUES\b|TABLE\b|DESCRIBE\b|SHOW\b)", sql, re.I))
+
+
+class SparkConnection:
+    """A DB-API-like connection over a Spark session that takes DuckDB SQL.
+
+    ``execute(sql, params)`` translates and runs one statement (``?`` and
+    ``$name`` parameters bound); ``fetchone``/``fetchall``/``description`` read
+    a query's rows. ``DESCRIBE <relation or SELECT>`` answers with DuckDB type
+    names. This is what the checks, the contract and the SLOs run on.
+    """
+
+    def __init__(self, spark: Any, *, where: str = "query", line_offset: int = 0) -> None:
+        self.spark = spark
+        self.where = where
+        self.line_offset = line_offset
+        self._rows: list[tuple] = []
+        self.description: list[tuple] | None = None
+
+    def execute(self, sql: str, params: Any = None) -> SparkConnection:
+        text = sql.strip().rstrip(";")
+        m = re.fullmatch(r"DESCRIBE\s+(.+)", text, re.I | re.S)
+        if m:
+            target = m.group(1).strip()
+            df = self._sql(target) if _is_query(target) else self._table(target)
+            self._rows = [(f.name, duckdb_type(f.dataType.simpleString()), "YES" if f.nullable else "NO") for f in df.schema.fields]
+            self.description = [("column_name",), ("column_type",), ("null",)]
+            return self
+        df = self._sql(to_spark(text, where=self.where, line_offset=self.line_offset), params, original=text)
+        if _is_query(text):
+            self._rows = [tuple(r) for r in _collect(df, self.where, text, self.line_offset)]
+            self.description = [(f.name, duckdb_type(f.dataType.simpleString())) for f in df.schema.fields]
+        else:
+            self._rows, self.description = [], None
+        return self
+
+    def fetchone(self) -> tuple | None:
+        return self._rows[0] if self._rows else None
+
+    def fetchall(self) -> list[tuple]:
+        return list(self._rows)
+
+    def df(self) -> Any:
+        import pandas as pd
+
+        return pd.DataFrame(self._rows, columns=[d[0] for d in self.description or []])
+
+    def _table(self, name: str) -> Any:
+        try:
+            return self.spark.table(name.replace('"', "`"))
+        except Exception as exc:  # noqa: BLE001 - AnalysisException and friends
+            raise spark_error(exc, where=self.where, sql=name, line_offset=self.line_offset) from None
+
+    def _sql(self, sql: str, params: Any = None, *, original: str | None = None) -> Any:
+        args = _args(params)
+        try:
+            return self.spark.sql(sql, args=args) if args is not None else self.spark.sql(sql)
+        except Exception as exc:  # noqa: BLE001
+            raise spark_error(exc, where=self.where, sql=original or sql, line_offset=self.line_offset) from None
+
+    def close(self) -> None:
+        self._rows = []
+
+
+def _args(params: Any) -> Any:
+    if not params:
+        return None
+    if isinstance(params, dict):
+        return {k: _plain(v) for k, v in params.items()}
+    return [_plain(v) for v in params]
+
+
+def _plain(value: Any) -> Any:
+    item = getattr(value, "item", None)  # numpy scalars
+    if callable(item) and not isinstance(value, (str, bytes)):
+        try:
+            return item()
+        except (TypeError, ValueError):
+            return value
+    return value
+
+
+def _collect(df: Any, where: str, sql: str, line_offset: int) -> list[Any]:
+    try:
+        return df.collect()
+    except Exception as exc:  # noqa: BLE001 - runtime errors (casts, overflow) surface on collect
+        raise spark_error(exc, where=where, sql=sql, line_offset=line_offset) from None
+
+
+def q(name: str) -> str:
+    """A Spark identifier."""
+    return "`" + name.replace("`", "``") + "`"
+
+
+# -- the engine -----------------------------------------------------------------------------------
+
+
+class SparkEngine:
+    name = "spark"
+    dialect = "spark"
+
+    def __init__(self, home: Path, settings: SparkSettings | None = None) -> None:
+        self.home = Path(home)
+        self.settings = settings or SparkSettings()
+
+    @property
+    def spark(self) -> Any:
+        return spark_session(self.settings, self.home)
+
+    @property
+    def is_local(self) -> bool:
+        return self.settings.remote is None
+
+    def describe(self) -> str:
+        return f"spark ({self.settings.remote or self.settings.master})"
+
+    @contextmanager
+    def connect(self, *, where: str = "query", line_offset: int = 0) -> Iterator[SparkConnection]:
+        yield SparkConnection(self.spark, where=where, line_offset=line_offset)
+
+    # -- catalog ------------------------------------------------------------------------------
+    def has_relation(self, con: Any, schema: str, name: str) -> bool:
+        return bool(self.spark.catalog.tableExists(f"{schema}.{name}"))
+
+    def columns(self, con: Any, relation: str) -> list[tuple[str, str]]:
+        return [(r[0], r[1]) for r in con.execute(f"DESCRIBE {relation}").fetchall()]
+
+    def schema_columns(self, schema: str) -> list[tuple[str, str, str]]:
+        """``(table, column, type)`` of every relation in ``schema`` (for lineage)."""
+        spark = self.spark
+        if not spark.catalog.databaseExists(schema):
+            return []
+        out = []
+        for t in spark.catalog.listTables(schema):
+            if t.name.startswith("__t_"):
+                continue
+            for f in spark.table(f"{q(schema)}.{q(t.name)}").schema.fields:
+                out.append((t.name, f.name, duckdb_type(f.dataType.simpleString())))
+        return out
+
+    def _ensure_db(self, schema: str) -> None:
+        self.spark.sql(f"CREATE DATABASE IF NOT EXISTS {q(schema)}")
+
+    # -- inputs ---------------------------------------------------------------------------------
+    def bind_input(self, schema: str, name: str, source: Any, frame: Any = None) -> tuple[int, list[tuple[str, str]]]:
+        """Make a file, a catalog snapshot, a table or a DataFrame readable as ``schema.name``."""
+        spark = self.spark
+        self._ensure_db(schema)
+        target = f"{q(schema)}.{q(name)}"
+        try:
+            if source.kind in ("file", "port"):
+                reader = source.info.get("reader", "read_parquet")
+                fmt = {"read_csv_auto": "csv", "read_csv": "csv", "read_json_auto": "json", "read_json": "json"}.get(reader, "parquet")
+                options = ", header 'true', inferSchema 'true'" if fmt == "csv" else ""
+                path = str(source.value).replace("\\", "\\\\").replace("'", "\\'")  # Spark expands globs itself
+                # a table over the files keeps inputs live, as DuckDB's views do: read at every transform
+                spark.sql(f"DROP VIEW IF EXISTS {target}")
+                spark.sql(f"DROP TABLE IF EXISTS {target}")
+                spark.sql(f"CREATE TABLE {target} USING {fmt} OPTIONS (path '{path}'{options})")
+            elif source.kind == "table":
+                spark.sql(f"DROP TABLE IF EXISTS {target}")
+                spark.sql(f"CREATE OR REPLACE VIEW {target} AS SELECT * FROM {source.ref}")
+            else:
+                sdf = spark.createDataFrame(frame)
+                spark.sql(f"DROP VIEW IF EXISTS {target}")
+                sdf.write.mode("overwrite").format("parquet").saveAsTable(f"{schema}.{name}")
+            table = spark.table(f"{schema}.{name}")
+            rows = table.count()
+            columns = [(f.name, duckdb_type(f.dataType.simpleString())) for f in table.schema.fields]
+        except DataProductError:
+            raise
+        except Exception as exc:  # noqa: BLE001
+            raise DataProductError(f"input {name} from {source.kind}:{source.ref}: {str(exc).strip().splitlines()[0]}") from None
+        return rows, columns
+
+    # -- write-audit-publish --------------------------------------------------------------------
+    def materialize(self, *, spec: Any, port: Any, schema: str, target: str, sql: str, values: dict[str, Any],
+                    audit: Any, line_offset: int, run_id: str, preview_rows: int, check_contract: Any, serving_select: Any) -> dict[str, Any]:
+        spark = self.spark
+        where = f"transform {target}"
+        spark_sql = to_spark(sql, where=where, line_offset=line_offset)
+        self._ensure_db(schema)
+        spark.sql(f"USE {q(schema)}")
+        data_table = f"__t_{target}_{run_id}"
+        staging = f"{q(schema)}.{q(data_table)}"
+        con = SparkConnection(spark, where=where, line_offset=line_offset)
+        started = time.perf_counter()
+        group = f"dp-{run_id}"
+        if self.is_local:
+            spark.sparkContext.setJobGroup(group, where)
+        try:
+            try:
+                spark.sql(f"CREATE TABLE {staging} USING parquet AS {spark_sql}", args=_args(values) or None) if values else spark.sql(f"CREATE TABLE {staging} USING parquet AS {spark_sql}")
+            except Exception as exc:  # noqa: BLE001
+                raise spark_error(exc, where=where, sql=sql, line_offset=line_offset) from None
+            written = spark.table(f"{schema}.{data_table}")
+            rows = written.count()
+            columns = [(f.name, duckdb_type(f.dataType.simpleString())) for f in written.schema.fields]
+            dropped: list[str] = []
+            if port is not None and port.columns:
+                dropped = check_contract(con, staging, spec, port, columns)
+            if audit is not None:
+                audit(con, staging)
+            # publish: re-point the views (each one metastore operation), then drop the old data
+            previous = self._view_source(schema, target)
+            spark.sql(f"CREATE OR REPLACE VIEW {q(schema)}.{q(target)} AS SELECT * FROM {staging}")
+            view_name = None
+            if port is not None:
+                view_schema, view = spec.view_name(port)
+                self._ensure_db(view_schema)
+                serving = to_spark(serving_select(port, staging, columns), where=where)
+                spark.sql(f"CREATE OR REPLACE VIEW {q(view_schema)}.{q(view)} AS {serving}")
+                view_name = f"{view_schema}.{view}"
+            if previous and previous != data_table:
+                spark.sql(f"DROP TABLE IF EXISTS {q(schema)}.{q(previous)}")
+        except BaseException:
+            try:
+                spark.sql(f"DROP TABLE IF EXISTS {staging}")
+            except Exception:  # noqa: BLE001 - best effort: the views still point at the last good data
+                pass
+            raise
+        finally:
+            if self.is_local:
+                spark.sparkContext.setLocalProperty("spark.jobGroup.id", None)
+        source = f"{q(view_schema)}.{q(view)}" if port is not None else f"{q(schema)}.{q(target)}"
+        preview_df = spark.sql(f"SELECT * FROM {source} LIMIT {int(preview_rows)}")
+        preview = [tuple(r) for r in preview_df.collect()]
+        profile = {"engine": "spark", "engine_wall_s": time.perf_counter() - started, "rows_written": rows, **self._metrics(group)}
+        return {
+            "rows": rows, "columns": columns, "dropped": dropped, "view": view_name, "profile": profile,
+            "preview_columns": preview_df.columns, "preview_rows": preview, "relation": f"{schema}.{target}",
+        }
+
+    def _view_source(self, schema: str, view: str) -> str | None:
+        """The ``__t_…`` table a product view reads now (to drop it after a swap)."""
+        spark = self.spark
+        if not spark.catalog.tableExists(f"{schema}.{view}"):
+            return None
+        rows = spark.sql(f"SHOW CREATE TABLE {q(schema)}.{q(view)}").collect()
+        m = re.search(r"__t_[A-Za-z0-9_-]+", rows[0][0] if rows else "")
+        return m.group(0) if m else None
+
+    def _metrics(self, group: str) -> dict[str, Any]:
+        """Spark's task metrics for the run's jobs (local sessions): CPU time, rows and bytes read."""
+        if not self.is_local:
+            return {}
+        try:
+            sc = self.spark.sparkContext
+            store = sc._jsc.sc().statusStore()
+            tracker = sc.statusTracker()
+            cpu_ns = run_ms = rows = nbytes = 0
+            for job in tracker.getJobIdsForGroup(group):
+                info = tracker.getJobInfo(job)
+                for stage in info.stageIds if info else []:
+                    seq = store.stageData(stage, False, getattr(store, "stageData$default$3")(), False, getattr(store, "stageData$default$5")())
+                    for i in range(seq.size()):
+                        d = seq.apply(i)
+                        cpu_ns += d.executorCpuTime()
+                        run_ms += d.executorRunTime()
+                        rows += d.inputRecords()
+                        nbytes += d.inputBytes()
+            return {"engine_cpu_s": cpu_ns / 1e9, "executor_run_s": run_ms / 1e3, "rows_scanned": rows, "bytes_scanned": nbytes}
+        except Exception:  # noqa: BLE001 - metrics are best effort (internal API)
+            return {}
+
+    # -- reading, snapshots, storage ------------------------------------------------------------
+    def query_df(self, schema: str, sql: str, values: dict[str, Any], *, where: str = "sql") -> Any:
+        spark = self.spark
+        self._ensure_db(schema)
+        spark.sql(f"USE {q(schema)}")
+        con = SparkConnection(spark, where=where)
+        df = con._sql(to_spark(sql, where=where), values, original=sql)
+        try:
+            return df.toPandas()
+        except Exception as exc:  # noqa: BLE001
+            raise spark_error(exc, where=where, sql=sql) from None
+
+    def snapshot(self, relation: str, path: Path) -> None:
+        """``relation`` as one Parquet file at ``path`` (what publish ships to the catalog)."""
+        tmp = Path(tempfile.mkdtemp(prefix="dp-spark-", dir=path.parent))
+        try:
+            self.spark.sql(f"SELECT * FROM {relation.replace(chr(34), '`')}").coalesce(1).write.mode("overwrite").parquet(str(tmp / "out"))
+            part = next((tmp / "out").glob("part-*.parquet"), None)
+            if part is None:
+                raise DataProductError(f"Spark wrote no Parquet file for {relation}")
+            os.replace(part, path)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+    def storage_sizes(self, schema: str, tables: list[str]) -> dict[str, int]:
+        """Bytes on disk of each port's current data (Spark's table statistics)."""
+        out: dict[str, int] = {}
+        for t in tables:
+            current = self._view_source(schema, t)
+            if not current:
+                continue
+            try:
+                self.spark.sql(f"ANALYZE TABLE {q(schema)}.{q(current)} COMPUTE STATISTICS NOSCAN")
+                rows = self.spark.sql(f"DESCRIBE TABLE EXTENDED {q(schema)}.{q(current)}").collect()
+                stats = next((r[1] for r in rows if r[0] == "Statistics"), "") or ""
+                m = re.search(r"(\d+) bytes", stats)
+                out[t] = int(m.group(1)) if m else 0
+            except Exception:  # noqa: BLE001
+                out[t] = 0
+        return out
+
+    def unit_connection(self) -> Any:
+        """A connection for unit tests: given rows become temporary views, dropped afterwards.
+
+        It works in an empty scratch database, so a table the case does not give is
+        missing, as in DuckDB's fresh in-memory database, never the product's real data.
+        """
+        self._ensure_db("dp_unit_scratch")
+        self.spark.sql("USE dp_unit_scratch")
+        return SparkUnitConnection(self.spark)
+
+
+class SparkUnitConnection(SparkConnection):
+    """Unit tests on Spark: ``register`` + ``CREATE OR REPLACE TABLE x AS …`` become temp views."""
+
+    def __init__(self, spark: Any) -> None:
+        super().__init__(spark, where="unittest")
+        self._views: list[str] = []
+        self._frames: dict[str, Any] = {}
+
+    def register(self, name: str, frame: Any) -> None:
+        self._frames[name] = frame
+
+    def unregister(self, name: str) -> None:
+        self._frames.pop(name, None)
+
+    def execute(self, sql: str, params: Any = None) -> SparkConnection:
+        m = re.fullmatch(r'\s*CREATE\s+OR\s+REPLACE\s+TABLE\s+"?([A-Za-z0-9_]+)"?\s+AS\s+(.+)', sql, re.I | re.S)
+        if m:
+            name, body = m.group(1), m.group(2).strip()
+            given = re.fullmatch(r"SELECT \* FROM (\w+)", body)
+            if given and given.group(1) in self._frames:
+                frame = self._frames[given.group(1)]
+                df = self.spark.createDataFrame(frame) if len(frame) else self.spark.createDataFrame([], _empty_schema(frame))
+            else:
+                df = self._sql(to_spark(body, where=self.where), params, original=body)
+            df.createOrReplaceTempView(name)
+            self._views.append(name)
+            return self
+        return super().execute(sql, params)
+
+    def close(self) -> None:
+        for name in self._views:
+            self.spark.catalog.dropTempView(name)
+        self._views.clear()
+        super().close()
+
+
+def _empty_schema(frame: Any) -> str:
+    return ", ".join(f"`{c}` string" for c in frame.columns) or "`_` string"
