@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import DataProductError, EngineError
+from ..workspace import quote
 from .translate import spark_error, to_spark
 
 
@@ -124,6 +125,10 @@ def spark_session(settings: SparkSettings, home: Path) -> Any:
         raise EngineError(f"cannot start Spark ({settings.remote or settings.master}): {str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__}") from None
     if not settings.remote:
         spark.sparkContext.setLogLevel("ERROR")
+    # pyspark logs every failed query with its JVM stack; the error reaches the user as an SQLError
+    import logging
+
+    logging.getLogger("SQLQueryContextLogger").setLevel(logging.CRITICAL)
     _SESSION.update(key=key, spark=spark)
     return spark
 
@@ -153,7 +158,7 @@ class SparkConnection:
         m = re.fullmatch(r"DESCRIBE\s+(.+)", text, re.I | re.S)
         if m:
             target = m.group(1).strip()
-            df = self._sql(target) if _is_query(target) else self._table(target)
+            df = self._sql(to_spark(target, where=self.where), original=target) if _is_query(target) else self._table(target)
             self._rows = [(f.name, duckdb_type(f.dataType.simpleString()), "YES" if f.nullable else "NO") for f in df.schema.fields]
             self.description = [("column_name",), ("column_type",), ("null",)]
             return self
@@ -314,6 +319,7 @@ class SparkEngine:
         spark.sql(f"USE {q(schema)}")
         data_table = f"__t_{target}_{run_id}"
         staging = f"{q(schema)}.{q(data_table)}"
+        staging_duck = f"{quote(schema)}.{quote(data_table)}"  # what the DuckDB-dialect checks name
         con = SparkConnection(spark, where=where, line_offset=line_offset)
         started = time.perf_counter()
         group = f"dp-{run_id}"
@@ -329,9 +335,9 @@ class SparkEngine:
             columns = [(f.name, duckdb_type(f.dataType.simpleString())) for f in written.schema.fields]
             dropped: list[str] = []
             if port is not None and port.columns:
-                dropped = check_contract(con, staging, spec, port, columns)
+                dropped = check_contract(con, staging_duck, spec, port, columns)
             if audit is not None:
-                audit(con, staging)
+                audit(con, staging_duck)
             # publish: re-point the views (each one metastore operation), then drop the old data
             previous = self._view_source(schema, target)
             spark.sql(f"CREATE OR REPLACE VIEW {q(schema)}.{q(target)} AS SELECT * FROM {staging}")
@@ -339,7 +345,7 @@ class SparkEngine:
             if port is not None:
                 view_schema, view = spec.view_name(port)
                 self._ensure_db(view_schema)
-                serving = to_spark(serving_select(port, staging, columns), where=where)
+                serving = to_spark(serving_select(port, staging_duck, columns), where=where)
                 spark.sql(f"CREATE OR REPLACE VIEW {q(view_schema)}.{q(view)} AS {serving}")
                 view_name = f"{view_schema}.{view}"
             if previous and previous != data_table:

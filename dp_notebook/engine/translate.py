@@ -29,6 +29,7 @@ def to_spark(sql: str, *, where: str, line_offset: int = 0) -> str:
     for tree in trees:
         if tree is None:
             continue
+        tree = tree.transform(_rewrite)
         try:
             out.append(tree.sql(dialect="spark", unsupported_level=ErrorLevel.RAISE))
         except UnsupportedError as exc:
@@ -38,6 +39,44 @@ def to_spark(sql: str, *, where: str, line_offset: int = 0) -> str:
             construct = node.sql(dialect="duckdb") if node is not None else ""
             raise SQLError(f"{where}{at}: {construct or 'this SQL'} has no Spark SQL translation: {exc}") from None
     return ";\n".join(out)
+
+
+# DuckDB functions sqlglot passes through unchanged but Spark spells differently: name → (Spark
+# function, where the argument goes among its zero-filled arguments)
+_FUNCTIONS = {
+    "TO_YEARS": ("MAKE_YM_INTERVAL", 0, 2),
+    "TO_MONTHS": ("MAKE_YM_INTERVAL", 1, 2),
+    "TO_DAYS": ("MAKE_DT_INTERVAL", 0, 4),
+    "TO_HOURS": ("MAKE_DT_INTERVAL", 1, 4),
+    "TO_MINUTES": ("MAKE_DT_INTERVAL", 2, 4),
+    "TO_SECONDS": ("MAKE_DT_INTERVAL", 3, 4),
+}
+
+
+def _rewrite(node):
+    """Where DuckDB and Spark differ in meaning, not only in spelling (sqlglot keeps the spelling)."""
+    from sqlglot import exp
+
+    fn = None
+    if isinstance(node, exp.Anonymous):
+        fn, args = str(node.this).upper(), list(node.expressions)
+    elif type(node).__name__ in ("ToDays", "ToMonths", "ToYears", "ToHours", "ToMinutes", "ToSeconds"):
+        fn, args = "TO_" + type(node).__name__[2:].upper(), [node.this]
+    if fn in _FUNCTIONS and len(args) == 1:
+        name, at, arity = _FUNCTIONS[fn]
+        zeros = [exp.Literal.number(0) for _ in range(arity)]
+        zeros[at] = args[0]
+        return exp.Anonymous(this=name, expressions=zeros)
+    if fn == "DATE_SUB" and len(args) == 3 and isinstance(args[0], exp.Literal):
+        # DuckDB's date_sub counts complete units, as Spark's timestampdiff does
+        return exp.Anonymous(this="TIMESTAMPDIFF", expressions=[exp.var(args[0].name.upper()), args[1], args[2]])
+    if isinstance(node, exp.DateDiff) and node.args.get("date_part_boundary") and node.args.get("unit") is not None:
+        # DuckDB's date_diff counts unit boundaries crossed; Spark's counts complete units: truncate
+        # both ends to the unit first and the two agree (2026-03-01 10:00 → 2026-11-01 is 245 days)
+        unit = node.args["unit"].name.upper()
+        trunc = lambda e: exp.Anonymous(this="DATE_TRUNC", expressions=[exp.Literal.string(unit), e])  # noqa: E731
+        return exp.Anonymous(this="TIMESTAMPDIFF", expressions=[exp.var(unit), trunc(node.expression), trunc(node.this)])
+    return node
 
 
 def _unsupported_node(tree):
@@ -63,7 +102,7 @@ def _line_of(node) -> int | None:
     return None
 
 
-_ROUTINE = re.compile(r"UNRESOLVED_ROUTINE\].*?routine `?([A-Za-z0-9_.`]+?)`? cannot be found", re.S)
+_ROUTINE = re.compile(r"UNRESOLVED_ROUTINE\].*?routine `?([A-Za-z0-9_.]+)`?")
 _POS = re.compile(r"line (\d+),? pos (\d+)|SQLSTATE.*?\n.*?line (\d+)", re.S)
 _NEAR = re.compile(r"PARSE_SYNTAX_ERROR\].*?at or near '([^']+)'")
 _CONTEXT = re.compile(r"== SQL \(line (\d+), position (\d+)\) ==")
