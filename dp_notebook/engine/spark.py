@@ -133,6 +133,16 @@ def spark_session(settings: SparkSettings, home: Path) -> Any:
     return spark
 
 
+@contextmanager
+def _quiet() -> Iterator[None]:
+    """pyspark warns about pandas >= 3 on every conversion; the conversions we use work."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", category=FutureWarning, module=r"pyspark\.")
+        yield
+
+
 def _is_query(sql: str) -> bool:
     return bool(re.match(r"\s*(\(|SELECT\b|WITH\b|FROM\b|VALUES\b|TABLE\b|DESCRIBE\b|SHOW\b)", sql, re.I))
 
@@ -297,7 +307,8 @@ class SparkEngine:
                 spark.sql(f"DROP TABLE IF EXISTS {target}")
                 spark.sql(f"CREATE OR REPLACE VIEW {target} AS SELECT * FROM {source.ref}")
             else:
-                sdf = spark.createDataFrame(frame)
+                with _quiet():
+                    sdf = spark.createDataFrame(frame)
                 spark.sql(f"DROP VIEW IF EXISTS {target}")
                 sdf.write.mode("overwrite").format("parquet").saveAsTable(f"{schema}.{name}")
             table = spark.table(f"{schema}.{name}")
@@ -408,7 +419,8 @@ class SparkEngine:
         con = SparkConnection(spark, where=where)
         df = con._sql(to_spark(sql, where=where), values, original=sql)
         try:
-            return df.toPandas()
+            with _quiet():
+                return df.toPandas()
         except Exception as exc:  # noqa: BLE001
             raise spark_error(exc, where=where, sql=sql) from None
 
@@ -473,7 +485,8 @@ class SparkUnitConnection(SparkConnection):
             given = re.fullmatch(r"SELECT \* FROM (\w+)", body)
             if given and given.group(1) in self._frames:
                 frame = self._frames[given.group(1)]
-                df = self.spark.createDataFrame(frame) if len(frame) else self.spark.createDataFrame([], _empty_schema(frame))
+                with _quiet():
+                    df = self.spark.createDataFrame(frame) if len(frame) else self.spark.createDataFrame([], _empty_schema(frame))
             else:
                 df = self._sql(to_spark(body, where=self.where), params, original=body)
             df.createOrReplaceTempView(name)
