@@ -17,7 +17,7 @@ DPS_VERSION = "0.0.1"
 _INFO_FIELDS = ("title", "owner", "domain", "description", "status", "archetype", "maturity")
 # earlier-form names -> canonical names, valid at top level and under info
 _LEGACY_INFO = {"name": "title", "teamId": "owner", "team": "owner"}
-_PRODUCT_TOOLKIT = ("schedule", "price", "serviceLevelObjectives", "version")
+_PRODUCT_TOOLKIT = ("schedule", "engine", "price", "serviceLevelObjectives", "version")
 _INPUT_FIELDS = ("id", "name", "description", "sourceSystemId", "type", "location", "links", "custom", "tags")
 _INPUT_TOOLKIT = ("contractId", "version")
 _OUTPUT_FIELDS = (
@@ -133,6 +133,8 @@ def to_dps(spec) -> dict[str, Any]:
         doc["tags"] = list(spec.tags)
     if spec.schedule is not None:
         doc["schedule"] = spec.schedule
+    if spec.engine is not None:
+        doc["engine"] = spec.engine
     if spec.price is not None:
         doc["price"] = spec.price.model_dump(exclude_unset=True)
     if spec.serviceLevelObjectives:

@@ -264,8 +264,15 @@ def _structural_findings(spec: DataProductSpec, doc: dict, positions: Positions,
         problem = cron_problem(spec.schedule)
         if problem:
             out.append(Finding("error", "cron", path(("schedule",)), problem, *where(("schedule",)), fix="write 5 fields: minute hour day-of-month month day-of-week, e.g. '0 3 * * *'"))
+    if spec.engine is not None:
+        from ..engine import ENGINES
+
+        name = spec.engine.get("name") if isinstance(spec.engine, dict) else spec.engine
+        if str(name).lower() not in ENGINES:
+            hint = difflib.get_close_matches(str(name).lower(), ENGINES, n=1)
+            out.append(Finding("error", "engine", path(("engine",)), f"unknown engine '{name}' (engines: {', '.join(ENGINES)})", *where(("engine",)), fix=f"did you mean '{hint[0]}'?" if hint else "use duckdb or spark"))
     if fmt == "dps":
-        known = {"dataProductSpecification", "id", "info", "inputPorts", "outputPorts", "links", "custom", "tags", "schedule", "price", "serviceLevelObjectives", "version", "name", "title", "owner", "teamId", "team", "domain", "description", "status", "archetype", "maturity"}
+        known = {"dataProductSpecification", "id", "info", "inputPorts", "outputPorts", "links", "custom", "tags", "schedule", "engine", "price", "serviceLevelObjectives", "version", "name", "title", "owner", "teamId", "team", "domain", "description", "status", "archetype", "maturity"}
         for key in spec.extra:
             hint = difflib.get_close_matches(str(key), sorted(known), n=1)
             fix = f"did you mean '{hint[0]}'?" if hint else "kept as is; move it under 'custom' to silence this"

@@ -221,6 +221,7 @@ class DataProductSpec(_Model):
     outputPorts: list[OutputPort] = Field(default_factory=list)
     # toolkit extensions
     schedule: str | None = None
+    engine: str | dict[str, Any] | None = None  # duckdb (default) | spark | {name: spark, master/remote, conf}
     price: Price | None = None
     serviceLevelObjectives: list[SLO] = Field(default_factory=list)
     # provenance and round-trip data

@@ -15,7 +15,7 @@ from typing import Any
 ODPS_API_VERSION = "v1.0.0"
 
 # canonical product fields carried as ODPS customProperties
-_PRODUCT_CUSTOM = ("owner", "archetype", "maturity", "schedule", "price", "serviceLevelObjectives", "links", "custom")
+_PRODUCT_CUSTOM = ("owner", "archetype", "maturity", "schedule", "engine", "price", "serviceLevelObjectives", "links", "custom")
 _INPUT_CUSTOM = ("description", "sourceSystemId", "type", "location", "links", "custom", "displayName")
 _OUTPUT_CUSTOM = (
     "displayName", "status", "location", "server", "links", "custom", "containsPii", "autoApprove",
@@ -148,6 +148,7 @@ def to_odps(spec) -> dict[str, Any]:
             ("archetype", spec.archetype),
             ("maturity", spec.maturity),
             ("schedule", spec.schedule),
+            ("engine", spec.engine),
             ("price", spec.price.model_dump(exclude_unset=True) if spec.price else None),
             ("serviceLevelObjectives", [s.model_dump(exclude_unset=True) for s in spec.serviceLevelObjectives]),
             ("links", dict(spec.links)),
