@@ -209,7 +209,16 @@ class DataProduct:
         ws = self.workspace
         parquet = {p.id: str(ws.data_dir / self.id / f"{p.id}.parquet") for p in self.spec.outputPorts if p.kind == "files"}
         quality = {t: to_odcs_rules(s) for t, s in self._suites.items() if s and any(p.id == t for p in self.spec.outputPorts)}
-        return {"database_path": str(ws.db_path), "parquet_paths": parquet, "quality": quality}
+        info: dict[str, Any] = {"database_path": str(ws.db_path), "parquet_paths": parquet, "quality": quality}
+        from .engine import engine_choice
+
+        name, value = engine_choice(self.spec, folder=ws.root.parent)
+        if name == "spark":  # without starting Spark: the settings say where it runs
+            from .engine.spark import SparkSettings
+
+            settings = SparkSettings.from_config(value)
+            info["spark"] = {"master": settings.master, "remote": settings.remote}
+        return info
 
     # -- workspace: inputs, transforms, ad-hoc SQL ------------------------------------------------
     @property
@@ -485,7 +494,7 @@ class DataProduct:
 
         info = self._server_info()
         contracts = {
-            self.spec.contract_id(p): to_odcs(self.spec, p, database_path=info["database_path"], parquet_path=info["parquet_paths"].get(p.id), quality=info["quality"].get(p.id))
+            self.spec.contract_id(p): to_odcs(self.spec, p, database_path=info["database_path"], parquet_path=info["parquet_paths"].get(p.id), quality=info["quality"].get(p.id), spark=info.get("spark"))
             for p in self.spec.outputPorts
         }
         plan = plan_requests(to_dps(self.spec), contracts, test_results)

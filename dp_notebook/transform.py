@@ -165,7 +165,8 @@ class TransformResult:
 
     def __str__(self) -> str:
         where = f" → {self.view}" if self.view else f" (model {self.relation})"
-        lines = [f"{self.target}: {self.rows} rows in {self.elapsed_s:.2f}s{where}"]
+        on = f" on {self.profile['engine']}" if self.profile.get("engine") else ""
+        lines = [f"{self.target}: {self.rows} rows in {self.elapsed_s:.2f}s{on}{where}"]
         if self.dropped_columns:
             lines.append(f"  not in the contract, not served: {', '.join(self.dropped_columns)}")
         if self.preview_rows:
@@ -178,7 +179,8 @@ class TransformResult:
         from .render.bundle import mimebundle
         from .render.html import badge, card, esc, table
 
-        head = f"<h4><code>{esc(self.target)}</code> {badge('written', 'ok')} {esc(self.rows)} rows in {self.elapsed_s:.2f}s</h4>"
+        on = f" on {esc(self.profile['engine'])}" if self.profile.get("engine") else ""
+        head = f"<h4><code>{esc(self.target)}</code> {badge('written', 'ok')} {esc(self.rows)} rows in {self.elapsed_s:.2f}s{on}</h4>"
         if self.view:
             head += f'<div class="dpn-muted">served as <code>{esc(self.view)}</code></div>'
         if self.dropped_columns:

@@ -62,8 +62,9 @@ def to_odcs(
     database_path: str | None = None,
     parquet_path: str | None = None,
     quality: list[dict[str, Any]] | None = None,
+    spark: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """One ODCS v3.1.0 data contract for ``port``."""
+    """One ODCS v3.1.0 data contract for ``port`` (``spark``: master/remote when Spark serves it)."""
     schema_name, view = spec.view_name(port)
     doc: dict[str, Any] = {
         "apiVersion": ODCS_API_VERSION,
@@ -136,7 +137,12 @@ def to_odcs(
     doc["schema"] = [schema_obj]
 
     servers = []
-    if database_path:
+    if spark is not None:  # ODCS has no Spark server type: a custom one naming the catalog and database
+        server = {"server": "spark", "type": "custom", "description": f"Apache Spark ({spark.get('remote') or spark.get('master')})", "catalog": "spark_catalog", "database": schema_name}
+        if spark.get("remote"):
+            server["endpointUrl"] = spark["remote"]
+        servers.append(server)
+    elif database_path:
         servers.append({"server": "local-duckdb", "type": "duckdb", "database": database_path, "schema": schema_name})
     if parquet_path:
         servers.append({"server": "local-parquet", "type": "local", "path": parquet_path, "format": "parquet"})

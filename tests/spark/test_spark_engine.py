@@ -227,3 +227,16 @@ def test_example_notebook_runs_on_both_engines_with_equal_ports(examples, tmp_pa
     on_duckdb = duckdb.sql(f"SELECT * FROM read_parquet('{snap(root)}')").df()
     on_spark = duckdb.sql(f"SELECT * FROM read_parquet('{snap(copy)}')").df()
     assert len(on_duckdb) > 10 and rows(on_duckdb) == rows(on_spark)
+
+
+def test_contracts_of_a_spark_product_name_spark_as_their_server(tmp_path, monkeypatch):
+    import yaml
+
+    from dp_notebook.spec.export import validate_export
+
+    monkeypatch.setenv("DP_NOTEBOOK_ENGINE", "spark")
+    dp = dp_notebook.load(SPEC.format(pid="sp_odcs", schema="sp_odcs_pub"), workspace=dp_notebook.Workspace(tmp_path / ".dp"))
+    [text] = dp.export("odcs").files.values()
+    doc = yaml.safe_load(text)
+    validate_export("odcs", doc)  # the official ODCS v3.1.0 schema
+    assert doc["servers"] == [{"server": "spark", "type": "custom", "description": "Apache Spark (local[2])", "catalog": "spark_catalog", "database": "sp_odcs_pub"}]
