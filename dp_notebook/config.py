@@ -1,6 +1,6 @@
 """Project settings meant for version control: ``dp-notebook.yaml`` beside the notebooks.
 
-    engine: duckdb                 # the engine of every product in this folder
+    engine: duckdb                 # or spark, or {name: spark, master: local[4] | remote: sc://…, conf: {…}}
     catalog: ../catalog            # catalog directory (default: <workspace>/catalog)
     publish_to: https://dmm.example.com   # default target of `publish` (else the catalog)
     role: analyst                  # role used by `use` when --role is not given
@@ -10,7 +10,7 @@
 
 Environment variables win over the file: ``DP_NOTEBOOK_HOME`` (the ``.dp``
 workspace directory), ``DP_NOTEBOOK_CATALOG``, ``DP_NOTEBOOK_PUBLISH_TO``,
-``DP_NOTEBOOK_ROLE``. Relative paths resolve against the file's folder.
+``DP_NOTEBOOK_ROLE``, ``DP_NOTEBOOK_ENGINE`` (and ``DP_NOTEBOOK_SPARK_MASTER``/``…_REMOTE``). Relative paths resolve against the file's folder.
 """
 
 from __future__ import annotations
