@@ -21,8 +21,9 @@ from _harness import machine, run_case, write_section
 from bench_transform import SPEC, SQL, make_data
 
 PLAIN_SPARK = """
-import time
+import shutil, time
 from pyspark.sql import SparkSession
+shutil.rmtree(WAREHOUSE, ignore_errors=True)
 spark = (SparkSession.builder.master("local[2]").config("spark.ui.enabled", "false").config("spark.ui.showConsoleProgress", "false")
          .config("spark.sql.shuffle.partitions", "4").config("spark.sql.warehouse.dir", WAREHOUSE).getOrCreate())
 spark.sparkContext.setLogLevel("ERROR")

@@ -98,7 +98,7 @@ def render_params(sql: str, params: dict[str, Any] | None = None, namespace: dic
                 raise ParameterError(
                     f"no value for {{{{{name}}}}}: pass --param {name}=VALUE or define a variable '{name}' in the notebook"
                 )
-            values[name] = _bindable(value)
+            values[name] = bindable(value)
             out.append(f"${name}")
             i = m.end()
             continue
@@ -107,7 +107,7 @@ def render_params(sql: str, params: dict[str, Any] | None = None, namespace: dic
     return "".join(out), values
 
 
-def _bindable(value: Any) -> Any:
+def bindable(value: Any) -> Any:
     # numpy/pandas scalars bind as their Python values
     item = getattr(value, "item", None)
     if callable(item) and not isinstance(value, (str, bytes)):

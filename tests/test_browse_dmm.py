@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import json
 import socket
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 
 from dp_notebook.errors import CatalogError, PortNotFound
 from dp_notebook.publish.http import DataMeshManagerClient
 from dp_notebook.widgets import BrowserState
+
+from ._http import serve, url
 
 PRODUCTS = {
     "customers": {
@@ -99,17 +100,8 @@ def no_key(monkeypatch):
 
 @pytest.fixture
 def dmm():
-    srv = ThreadingHTTPServer(("127.0.0.1", 0), FakeDMM)
-    srv.requests, srv.key, srv.fail_5xx, srv.page_key = [], None, 0, None
-    thread = threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    yield srv
-    srv.shutdown()
-    srv.server_close()
-
-
-def url(srv):
-    return f"http://127.0.0.1:{srv.server_address[1]}"
+    with serve(FakeDMM, requests=[], key=None, fail_5xx=0, page_key=None) as srv:
+        yield srv
 
 
 def fast_client(srv_url, **kwargs):

@@ -6,9 +6,8 @@ from __future__ import annotations
 import json
 import multiprocessing
 import socket
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pandas as pd
 import pytest
@@ -18,6 +17,8 @@ from dp_notebook.catalog import Catalog
 from dp_notebook.errors import AccessDenied, BreakingChange, CatalogError, PortNotFound, PublishError
 from dp_notebook.publish import publish_to_catalog
 from dp_notebook.spec.summary import product_summary
+
+from ._http import serve, url
 
 SPEC = """dataProductSpecification: 0.0.1
 id: shop
@@ -184,17 +185,8 @@ class FakeDMM(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def dmm():
-    srv = ThreadingHTTPServer(("127.0.0.1", 0), FakeDMM)
-    srv.requests, srv.key, srv.fail_5xx, srv.sleep, srv.non_json = [], "s3cret-key", 0, 0, False
-    thread = threading.Thread(target=srv.serve_forever, daemon=True)
-    thread.start()
-    yield srv
-    srv.shutdown()
-    srv.server_close()
-
-
-def url(srv):
-    return f"http://127.0.0.1:{srv.server_address[1]}"
+    with serve(FakeDMM, requests=[], key="s3cret-key", fail_5xx=0, sleep=0, non_json=False) as srv:
+        yield srv
 
 
 def test_rest_publish_success_order_and_local_catalog(product, dmm, monkeypatch):

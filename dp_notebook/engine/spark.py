@@ -209,21 +209,13 @@ class SparkConnection:
 
 
 def _args(params: Any) -> Any:
+    from ..transform import bindable
+
     if not params:
         return None
     if isinstance(params, dict):
-        return {k: _plain(v) for k, v in params.items()}
-    return [_plain(v) for v in params]
-
-
-def _plain(value: Any) -> Any:
-    item = getattr(value, "item", None)  # numpy scalars
-    if callable(item) and not isinstance(value, (str, bytes)):
-        try:
-            return item()
-        except (TypeError, ValueError):
-            return value
-    return value
+        return {k: bindable(v) for k, v in params.items()}
+    return [bindable(v) for v in params]
 
 
 def _collect(df: Any, where: str, sql: str, line_offset: int) -> list[Any]:

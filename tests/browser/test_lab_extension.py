@@ -73,6 +73,14 @@ def test_panel_lists_the_example_products_and_inserts_a_use_cell(lab, page):
     expect(item.locator("table")).to_contain_text("sku")  # the port's schema
     SHOTS.mkdir(parents=True, exist_ok=True)
     panel.screenshot(path=str(SHOTS / "lab-panel.png"))
+    # "Open docs" opens the published product page, served by the server extension
+    with page.expect_popup() as popup:
+        item.locator("button", has_text="Open docs").click()
+    docs = popup.value
+    docs.wait_for_load_state()
+    assert docs.url.endswith("/dp-notebook/api/products/shelf_warmers/files/docs.html")
+    expect(docs.locator("body")).to_contain_text("Shelf Warmers")
+    docs.close()
     # "Insert use cell" puts a ready cell below the active one
     cells_before = page.locator(".jp-Notebook .jp-Cell").count()
     item.locator("button", has_text="Insert use cell").click()
@@ -143,6 +151,19 @@ def test_palette_command_runs_the_product_tests(lab, page):
     result = new_cell.locator(".dpn-lab-card", has_text="Checks on")
     expect(result).to_contain_text("passed", timeout=120_000)
     assert inserted.count() == 1
+    # publish asks first: cancel changes nothing, confirm runs %dataproduct publish
+    cells = page.locator(".jp-Notebook .jp-Cell").count()
+    palette(page, "Publish product")
+    dialog = page.locator(".jp-Dialog")
+    expect(dialog).to_contain_text("Publish the data product?")
+    dialog.locator("button", has_text="Cancel").click()
+    expect(dialog).to_have_count(0)
+    assert page.locator(".jp-Notebook .jp-Cell").count() == cells
+    palette(page, "Publish product")
+    page.locator(".jp-Dialog button", has_text="Publish").click()
+    published = page.locator(".jp-Notebook .jp-Cell", has=page.locator(".cm-line", has_text="%dataproduct publish")).last
+    expect(page.locator(".jp-Notebook .jp-Cell")).to_have_count(cells + 1, timeout=15_000)
+    expect(published.locator(".jp-OutputArea-output")).to_contain_text("shelf_warmers", timeout=120_000)
 
 
 def run_all(page) -> None:
