@@ -18,9 +18,9 @@ from datetime import date
 RUNNER = textwrap.dedent(
     """
     import json, resource, sys, time
-    t0 = time.perf_counter()
+    __dp_t0 = time.perf_counter()  # a name no case uses (cases define their own t0)
     exec(compile(open(sys.argv[1]).read(), "case", "exec"))
-    wall = time.perf_counter() - t0
+    wall = time.perf_counter() - __dp_t0
     rss_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     # a case may report its own measurements (e.g. the transform alone, without start-up) in RESULT
     print(json.dumps({"wall_s": wall, "peak_rss_mb": rss_kb / 1024, **globals().get("RESULT", {})}))

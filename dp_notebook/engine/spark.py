@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import DataProductError, EngineError
-from ..workspace import quote
+from ..workspace import literal, quote
 from .translate import spark_error, to_spark
 
 
@@ -286,7 +286,17 @@ class SparkEngine:
         self._ensure_db(schema)
         target = f"{q(schema)}.{q(name)}"
         try:
-            if source.kind in ("file", "port"):
+            if source.kind in ("file", "port") and not self.is_local:
+                # a cluster cannot read the client's files: read them here (DuckDB's readers, as
+                # the DuckDB engine does) and upload the rows
+                import duckdb
+
+                frame = duckdb.sql(f"SELECT * FROM {source.info.get('reader', 'read_parquet')}({literal(str(source.value))})").df()
+                with _quiet():
+                    sdf = spark.createDataFrame(frame)
+                spark.sql(f"DROP VIEW IF EXISTS {target}")
+                sdf.write.mode("overwrite").format("parquet").saveAsTable(f"{schema}.{name}")
+            elif source.kind in ("file", "port"):
                 reader = source.info.get("reader", "read_parquet")
                 fmt = {"read_csv_auto": "csv", "read_csv": "csv", "read_json_auto": "json", "read_json": "json"}.get(reader, "parquet")
                 options = ", header 'true', inferSchema 'true'" if fmt == "csv" else ""
@@ -417,7 +427,21 @@ class SparkEngine:
             raise spark_error(exc, where=where, sql=sql) from None
 
     def snapshot(self, relation: str, path: Path) -> None:
-        """``relation`` as one Parquet file at ``path`` (what publish ships to the catalog)."""
+        """``relation`` as one Parquet file at ``path`` (what publish ships to the catalog).
+
+        Locally Spark writes it; from a cluster (Spark Connect) the rows come to the
+        client as Arrow, since the cluster cannot write to this machine's disk.
+        """
+        if not self.is_local:
+            import pyarrow.parquet as pq
+
+            df = self.spark.sql(f"SELECT * FROM {relation.replace(chr(34), '`')}")
+            with _quiet():
+                table = df.toArrow()
+            tmp_file = path.with_suffix(".parquet.tmp")
+            pq.write_table(table, tmp_file)
+            os.replace(tmp_file, path)
+            return
         tmp = Path(tempfile.mkdtemp(prefix="dp-spark-", dir=path.parent))
         try:
             self.spark.sql(f"SELECT * FROM {relation.replace(chr(34), '`')}").coalesce(1).write.mode("overwrite").parquet(str(tmp / "out"))
