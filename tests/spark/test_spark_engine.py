@@ -240,3 +240,69 @@ def test_contracts_of_a_spark_product_name_spark_as_their_server(tmp_path, monke
     doc = yaml.safe_load(text)
     validate_export("odcs", doc)  # the official ODCS v3.1.0 schema
     assert doc["servers"] == [{"server": "spark", "type": "custom", "description": "Apache Spark (local[2])", "catalog": "spark_catalog", "database": "sp_odcs_pub"}]
+
+
+CONNECT_SCRIPT = """
+import sys, dp_notebook, pandas as pd
+from pathlib import Path
+ws = dp_notebook.Workspace(sys.argv[1])
+dp = dp_notebook.load(sys.argv[2], workspace=ws)
+assert dp.engine.describe().startswith("spark (sc://"), dp.engine.describe()
+fx = Path(sys.argv[1]).parent / "fx.csv"
+fx.write_text("currency,rate\\nUSD,0.92\\nGBP,1.17\\n")
+dp.input("raw", pd.read_parquet(sys.argv[3]))
+dp.input("fx", str(fx))  # a client-side file: read here, uploaded to the cluster
+dp.expect("orders_v1", sys.argv[4])
+dp.transform("orders_v1", sys.argv[5], params={"as_of": "2026-11-01", "min_amount": 20})
+assert dp.test(raise_on_failure=False).success
+report = dp.publish()  # the snapshot comes back as Arrow
+print("ROWS", len(dp.sql("SELECT * FROM sp_remote_pub.orders_v1")), report.version)
+"""
+
+
+@pytest.fixture(scope="module")
+def connect_server(tmp_path_factory):
+    """A Spark Connect server on a free loopback port (spark-submit, local[2]), like a cluster's."""
+    import socket
+    import time
+
+    import pyspark
+
+    home = Path(pyspark.__file__).parent
+    tmp = tmp_path_factory.mktemp("connect")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    log = open(tmp / "server.log", "w")
+    proc = subprocess.Popen(
+        [str(home / "bin" / "spark-submit"), "--class", "org.apache.spark.sql.connect.service.SparkConnectServer", "--master", "local[2]",
+         "--conf", f"spark.connect.grpc.binding.port={port}", "--conf", "spark.ui.enabled=false", "--conf", f"spark.sql.warehouse.dir={tmp / 'warehouse'}",
+         "--driver-java-options", f"-Dderby.system.home={tmp}", "spark-internal"],
+        stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "SPARK_HOME": str(home)},
+    )
+    deadline = time.monotonic() + 120
+    while "Spark Connect server started" not in (tmp / "server.log").read_text():
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            pytest.fail("the Spark Connect server did not start:\n" + (tmp / "server.log").read_text()[-2000:])
+        time.sleep(0.5)
+    yield f"sc://127.0.0.1:{port}"
+    proc.terminate()
+    try:
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    log.close()
+
+
+def test_a_remote_cluster_through_spark_connect(connect_server, tmp_path):
+    pytest.importorskip("grpc", reason="Spark Connect needs pyspark[connect]")
+    raw = tmp_path / "raw.parquet"
+    raw_orders().to_parquet(raw)
+    env = {**os.environ, "DP_NOTEBOOK_ENGINE": "spark", "DP_NOTEBOOK_SPARK_REMOTE": connect_server}
+    args = [str(tmp_path / ".dp"), SPEC.format(pid="sp_remote", schema="sp_remote_pub"), str(raw), EXPECT, TRANSFORM]
+    res = subprocess.run([sys.executable, "-c", CONNECT_SCRIPT, *args], capture_output=True, text=True, timeout=600, env=env)
+    assert res.returncode == 0, res.stderr[-3000:]
+    _, n, version = res.stdout.strip().splitlines()[-1].split()
+    snapshot = Catalog.open(tmp_path / ".dp" / "catalog").version_dir("sp_remote") / "data" / "orders_v1.parquet"
+    assert int(n) > 100 and version == "1" and len(pd.read_parquet(snapshot)) == int(n)
