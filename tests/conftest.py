@@ -65,6 +65,14 @@ def golden(request):
     return check
 
 
+def screenshot_dir() -> Path:
+    """Where browser tests save screenshots: build/screenshots, or the README's docs/screenshots
+    when ``UPDATE_SCREENSHOTS=1`` (renders differ by a pixel between runs; keep git clean)."""
+    path = REPO / ("docs" if os.environ.get("UPDATE_SCREENSHOTS") == "1" else "build") / "screenshots"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
 def run(nb: Path, out: Path, *params: str) -> subprocess.CompletedProcess:
     args = [sys.executable, "-m", "dp_notebook.cli", "run", str(nb), "--out", str(out)]
     for i in range(0, len(params), 2):

@@ -13,7 +13,7 @@ import pytest
 import dp_notebook
 
 from .._jupyter import jupyter
-from ..conftest import REPO
+from ..conftest import screenshot_dir
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 CHROMIUM = "/usr/bin/chromium"
@@ -88,8 +88,7 @@ def test_browse_search_select_preview(lab, tmp_path):
         expect(widget.locator("table").first).to_contain_text("person_id")
         expect(widget).to_contain_text("Preview: 20 of 30 rows (masked: email)", timeout=15_000)
         expect(widget).to_contain_text("%dataproduct use staff.people_v1 --as people_v1 --role marketing")
-        shots = REPO / "docs" / "screenshots"
-        shots.mkdir(parents=True, exist_ok=True)
+        shots = screenshot_dir()
         name = "port-browser.png" if front_end == "jupyterlab" else f"port-browser-{front_end}.png"
         widget.screenshot(path=str(tmp_path / name))
         shutil.copyfile(tmp_path / name, shots / name)

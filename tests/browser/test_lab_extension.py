@@ -11,12 +11,11 @@ from pathlib import Path
 import pytest
 
 from .._jupyter import jupyter
-from ..conftest import REPO
+from ..conftest import screenshot_dir
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"]
-SHOTS = REPO / "docs" / "screenshots"
 
 
 @pytest.fixture(scope="module")
@@ -71,8 +70,7 @@ def test_panel_lists_the_example_products_and_inserts_a_use_cell(lab, page):
     expect(item.locator(".dpn-badge.dpn-ok")).to_have_text(re.compile(r"tests (\d+)/\1"))  # latest published results
     item.locator("summary").click()
     expect(item.locator("table")).to_contain_text("sku")  # the port's schema
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    panel.screenshot(path=str(SHOTS / "lab-panel.png"))
+    panel.screenshot(path=str(screenshot_dir() / "lab-panel.png"))
     # "Open docs" opens the published product page, served by the server extension
     with page.expect_popup() as popup:
         item.locator("button", has_text="Open docs").click()
@@ -103,7 +101,7 @@ def test_renderer_shows_the_product_card_and_checks(lab, page):
     expect(checks).to_contain_text("passed")
     expect(checks.locator("tbody tr").first).to_be_visible()
     card.scroll_into_view_if_needed()
-    card.screenshot(path=str(SHOTS / "lab-product-card.png"))
+    card.screenshot(path=str(screenshot_dir() / "lab-product-card.png"))
 
 
 def test_magic_cells_are_highlighted_as_sql_and_yaml(lab, page):
