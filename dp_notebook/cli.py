@@ -112,8 +112,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     out = Path(args.out or Path("build") / notebook.stem).resolve()
     out.mkdir(parents=True, exist_ok=True)
     executed = out / notebook.name
-    env_before = os.environ.get(RUN_DIR_ENV)
-    os.environ[RUN_DIR_ENV] = str(out)  # the kernel writes specs, results and docs here
+    # the kernel writes specs, results and docs to RUN_DIR; --engine sets the default engine
+    overrides = {RUN_DIR_ENV: str(out), **({"DP_NOTEBOOK_ENGINE": args.engine} if getattr(args, "engine", None) else {})}
+    saved = {k: os.environ.get(k) for k in overrides}
+    os.environ.update(overrides)
     started = time.perf_counter()
     failure: PapermillExecutionError | None = None
     try:
@@ -134,10 +136,11 @@ def cmd_run(args: argparse.Namespace) -> int:
         _write_html(executed, out)
         return EXIT_ERROR
     finally:
-        if env_before is None:
-            os.environ.pop(RUN_DIR_ENV, None)
-        else:
-            os.environ[RUN_DIR_ENV] = env_before
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
     elapsed = time.perf_counter() - started
     _write_html(executed, out)
     if failure is None:
@@ -354,6 +357,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("-f", "--parameters-file", action="append", metavar="FILE", help="YAML file of parameters; repeatable, -p wins")
     run.add_argument("--out", metavar="DIR", help="output directory (default: build/<notebook name>)")
     run.add_argument("--kernel", metavar="NAME", help="kernel name (default: the notebook's)")
+    run.add_argument("--engine", choices=["duckdb", "spark"], help="engine for products that do not name one (default: DP_NOTEBOOK_ENGINE, dp-notebook.yaml, else duckdb)")
     run.set_defaults(func=cmd_run)
 
     lint = sub.add_parser("lint", help="check a spec file or a notebook's declarations", description="Lint the products declared in a spec file (.yaml) or a notebook's %%dataproduct declare cells, without running it. Exits 1 on errors.")

@@ -74,9 +74,10 @@ def screenshot_dir() -> Path:
 
 
 def run(nb: Path, out: Path, *params: str) -> subprocess.CompletedProcess:
+    """``dp-notebook run`` in a subprocess; ``params`` are pairs: ``name value`` (-p) or ``--option value``."""
     args = [sys.executable, "-m", "dp_notebook.cli", "run", str(nb), "--out", str(out)]
     for i in range(0, len(params), 2):
-        args += ["-p", params[i], params[i + 1]]
+        args += [params[i], params[i + 1]] if params[i].startswith("--") else ["-p", params[i], params[i + 1]]
     return subprocess.run(args, capture_output=True, text=True, timeout=600, env={**os.environ, "DP_NOTEBOOK_HOME": ""})
 
 

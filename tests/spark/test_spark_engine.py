@@ -218,8 +218,7 @@ def test_example_notebook_runs_on_both_engines_with_equal_ports(examples, tmp_pa
     assert results["shelf_warmers"].returncode == 0
     copy = tmp_path / "example_notebooks"
     shutil.copytree(REPO / "example_notebooks", copy, ignore=shutil.ignore_patterns(".dp", ".ipynb_checkpoints"))
-    (copy / "dp-notebook.yaml").write_text((copy / "dp-notebook.yaml").read_text() + "engine: spark\n")
-    res = run(copy / "shelf_warmers.ipynb", tmp_path / "out")
+    res = run(copy / "shelf_warmers.ipynb", tmp_path / "out", "--engine", "spark")
     assert res.returncode == 0, res.stderr[-3000:]
     executed = json.loads((tmp_path / "out" / "shelf_warmers.ipynb").read_text())
     assert any("spark" in json.dumps(c.get("outputs", [])) for c in executed["cells"])  # the transform reported Spark
