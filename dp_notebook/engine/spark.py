@@ -339,10 +339,7 @@ class SparkEngine:
         if self.is_local:
             spark.sparkContext.setJobGroup(group, where)
         try:
-            try:
-                spark.sql(f"CREATE TABLE {staging} USING parquet AS {spark_sql}", args=_args(values) or None) if values else spark.sql(f"CREATE TABLE {staging} USING parquet AS {spark_sql}")
-            except Exception as exc:  # noqa: BLE001
-                raise spark_error(exc, where=where, sql=sql, line_offset=line_offset) from None
+            con._sql(f"CREATE TABLE {staging} USING parquet AS {spark_sql}", values, original=sql)  # SQLError names the line
             written = spark.table(f"{schema}.{data_table}")
             rows = written.count()
             columns = [(f.name, duckdb_type(f.dataType.simpleString())) for f in written.schema.fields]
