@@ -190,6 +190,18 @@ def test_engine_configuration_errors(tmp_path, monkeypatch):
     (tmp_path / "dp-notebook.yaml").write_text("engine: {name: spark, remote: 'http://not-spark-connect'}\n")
     with pytest.raises(EngineError, match="starts with sc://"):
         get_engine(dp_notebook.Workspace(tmp_path / ".dp"))
+    # without pyspark, a Spark product says how to get it (one line in the notebook, no traceback)
+    script = (
+        "import sys; sys.modules['pyspark'] = None\n"
+        "from IPython.testing.globalipapp import start_ipython\n"
+        "ip = start_ipython(); ip.run_line_magic('load_ext', 'dp_notebook')\n"
+        "ip.run_cell_magic('dataproduct', 'declare', 'id: nospark\\ninfo: {title: N, owner: o}\\nengine: spark\\n')\n"
+        "ip.run_cell('import pandas as pd; df = pd.DataFrame({\"a\": [1]})')\n"
+        "ip.run_cell('%dataproduct input raw --from var:df --declare')\n"
+    )
+    res = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, cwd=tmp_path, env={**os.environ, "DP_NOTEBOOK_HOME": str(tmp_path / ".dp2")})
+    assert "the Spark engine needs pyspark: pip install 'dp-notebook[spark]'" in res.stdout + res.stderr, res.stdout + res.stderr
+    assert "Traceback" not in res.stdout + res.stderr
 
 
 SCRIPT = """
