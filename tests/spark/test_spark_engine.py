@@ -317,3 +317,16 @@ def test_a_remote_cluster_through_spark_connect(connect_server, tmp_path):
     _, n, version = res.stdout.strip().splitlines()[-1].split()
     snapshot = Catalog.open(tmp_path / ".dp" / "catalog").version_dir("sp_remote") / "data" / "orders_v1.parquet"
     assert int(n) > 100 and version == "1" and len(pd.read_parquet(snapshot)) == int(n)
+
+
+def test_a_files_port_on_spark_is_also_a_parquet_file(spark_ws, monkeypatch):
+    monkeypatch.setenv("DP_NOTEBOOK_ENGINE", "spark")
+    dp = dp_notebook.load(
+        "id: sp_files\ninfo: {title: F, owner: o}\noutputPorts:\n  - id: export_v1\n    type: files\n    location: sp_files_pub.export_v1\n"
+        "    schema: [{name: k, type: integer, required: true}, {name: v, type: string}]\n",
+        workspace=spark_ws,
+    )
+    dp.input("raw", pd.DataFrame({"k": [3, 1, 2], "v": ["c", "a", "b"]}), auto_declare=True)
+    result = dp.transform("export_v1", "SELECT k, upper(v) AS v FROM raw")
+    assert result.parquet == str(spark_ws.data_dir / "sp_files" / "export_v1.parquet")
+    assert rows(pd.read_parquet(result.parquet)) == [(1, "A"), (2, "B"), (3, "C")]
