@@ -358,8 +358,6 @@ class SparkEngine:
                 serving = to_spark(serving_select(port, staging_duck, columns), where=where)
                 spark.sql(f"CREATE OR REPLACE VIEW {q(view_schema)}.{q(view)} AS {serving}")
                 view_name = f"{view_schema}.{view}"
-            if previous and previous != data_table:
-                spark.sql(f"DROP TABLE IF EXISTS {q(schema)}.{q(previous)}")
         except BaseException:
             try:
                 spark.sql(f"DROP TABLE IF EXISTS {staging}")
@@ -369,6 +367,13 @@ class SparkEngine:
         finally:
             if self.is_local:
                 spark.sparkContext.setLocalProperty("spark.jobGroup.id", None)
+        # published: the previous run's data may go now. Outside the try above, because a failure
+        # here must never drop the table the views were just pointed at
+        if previous and previous != data_table:
+            try:
+                spark.sql(f"DROP TABLE IF EXISTS {q(schema)}.{q(previous)}")
+            except Exception:  # noqa: BLE001 - an orphaned old table costs storage, not data
+                pass
         source = f"{q(view_schema)}.{q(view)}" if port is not None else f"{q(schema)}.{q(target)}"
         preview_df = spark.sql(f"SELECT * FROM {source} LIMIT {int(preview_rows)}")
         preview = [tuple(r) for r in preview_df.collect()]
