@@ -210,14 +210,8 @@ class DataProduct:
         parquet = {p.id: str(ws.data_dir / self.id / f"{p.id}.parquet") for p in self.spec.outputPorts if p.kind == "files"}
         quality = {t: to_odcs_rules(s) for t, s in self._suites.items() if s and any(p.id == t for p in self.spec.outputPorts)}
         info: dict[str, Any] = {"database_path": str(ws.db_path), "parquet_paths": parquet, "quality": quality}
-        from .engine import engine_choice
-
-        name, value = engine_choice(self.spec, folder=ws.root.parent)
-        if name == "spark":  # without starting Spark: the settings say where it runs
-            from .engine.spark import SparkSettings
-
-            settings = SparkSettings.from_config(value)
-            info["spark"] = {"master": settings.master, "remote": settings.remote}
+        if self.engine.name == "spark":  # its settings say where it runs; Spark itself need not start
+            info["spark"] = {"master": self.engine.settings.master, "remote": self.engine.settings.remote}
         return info
 
     # -- workspace: inputs, transforms, ad-hoc SQL ------------------------------------------------

@@ -223,7 +223,11 @@ def run_transform(
     bound_sql, values = render_params(sql, params, namespace)
     schema = private_schema(spec.id)
     run_id = uuid.uuid4().hex[:16]
-    if engine is not None and engine.name != "duckdb":
+    if engine is None:
+        from .engine import DuckDBEngine
+
+        engine = DuckDBEngine(ws)
+    if engine.name != "duckdb":
         return _run_on_engine(engine, ws, spec, port, schema, target, sql, bound_sql, values, audit, line_offset, run_id, preview_rows, model)
     started = time.perf_counter()
     cpu_started = time.process_time()
@@ -235,10 +239,7 @@ def run_transform(
             )
         except BaseException as exc:  # SQL errors, checks, Ctrl-C: roll back, record, re-raise
             _rollback(con)
-            status = "aborted" if isinstance(exc, KeyboardInterrupt) else "failed"
-            reason = "interrupted (KeyboardInterrupt)" if isinstance(exc, KeyboardInterrupt) else str(exc) or type(exc).__name__
-            _record_end(con, run_id, status, None, reason, time.perf_counter() - started)
-            ws_status(ws, spec.id, target, status, reason)
+            _record_failure(con, ws, spec, target, run_id, exc, started)
             raise
         elapsed = time.perf_counter() - started
         result.elapsed_s = elapsed
@@ -246,10 +247,7 @@ def run_transform(
         result.profile["cpu_s"] = time.process_time() - cpu_started
         _record_end(con, run_id, "success", result.rows, None, elapsed)
         _record_cost(con, run_id, spec.id, target, result)
-    if port is not None and port.kind == "files":
-        result.parquet = str(_write_parquet(ws, spec, target, result.view))
-    ws_status(ws, spec.id, target, "success", None, rows=result.rows)
-    return result
+    return _published(engine, ws, spec, port, target, result)
 
 
 def _run_on_engine(engine, ws, spec, port, schema, target, sql, bound_sql, values, audit, line_offset, run_id, preview_rows, model) -> TransformResult:
@@ -263,11 +261,8 @@ def _run_on_engine(engine, ws, spec, port, schema, target, sql, bound_sql, value
             run_id=run_id, preview_rows=preview_rows, check_contract=check_contract, serving_select=serving_select,
         )
     except BaseException as exc:
-        status = "aborted" if isinstance(exc, KeyboardInterrupt) else "failed"
-        reason = "interrupted (KeyboardInterrupt)" if isinstance(exc, KeyboardInterrupt) else str(exc) or type(exc).__name__
         with ws.connect() as con:
-            _record_end(con, run_id, status, None, reason, time.perf_counter() - started)
-        ws_status(ws, spec.id, target, status, reason)
+            _record_failure(con, ws, spec, target, run_id, exc, started)
         raise
     elapsed = time.perf_counter() - started
     result = TransformResult(
@@ -281,11 +276,20 @@ def _run_on_engine(engine, ws, spec, port, schema, target, sql, bound_sql, value
     with ws.connect() as con:
         _record_end(con, run_id, "success", result.rows, None, elapsed)
         _record_cost(con, run_id, spec.id, target, result)
+    return _published(engine, ws, spec, port, target, result)
+
+
+def _record_failure(con, ws, spec, target, run_id, exc: BaseException, started: float) -> None:
+    status = "aborted" if isinstance(exc, KeyboardInterrupt) else "failed"
+    reason = "interrupted (KeyboardInterrupt)" if isinstance(exc, KeyboardInterrupt) else str(exc) or type(exc).__name__
+    _record_end(con, run_id, status, None, reason, time.perf_counter() - started)
+    ws_status(ws, spec.id, target, status, reason)
+
+
+def _published(engine, ws, spec, port, target, result: TransformResult) -> TransformResult:
+    """After a successful run: the Parquet file of a files port, and the status file."""
     if port is not None and port.kind == "files":
-        out_path = ws.data_dir / spec.id / f"{target}.parquet"
-        out_path.parent.mkdir(parents=True, exist_ok=True)
-        engine.snapshot(result.view or result.relation, out_path)
-        result.parquet = str(out_path)
+        result.parquet = str(_write_parquet(engine, ws, spec, target, result.view))
     ws_status(ws, spec.id, target, "success", None, rows=result.rows)
     return result
 
@@ -489,14 +493,13 @@ def ws_status(ws: Workspace, product: str, target: str, status: str, error: str 
     ws.write_status(product, {"ports": current})
 
 
-def _write_parquet(ws: Workspace, spec: Any, target: str, view: str | None) -> Path:
+def _write_parquet(engine: Any, ws: Workspace, spec: Any, target: str, view: str | None) -> Path:
     """Files ports are also written as Parquet, atomically (temp file + rename)."""
     out = ws.data_dir / spec.id / f"{target}.parquet"
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_suffix(f".parquet.tmp-{os.getpid()}")
     schema_name, view_name = view.split(".", 1) if view else (private_schema(spec.id), target)
-    with ws.connect() as con:
-        con.execute(f"COPY (SELECT * FROM {quote(schema_name)}.{quote(view_name)}) TO {literal(tmp.as_posix())} (FORMAT parquet)")
+    engine.snapshot(f"{quote(schema_name)}.{quote(view_name)}", tmp)
     os.replace(tmp, out)
     return out
 

@@ -81,6 +81,11 @@ def duckdb_type(spark_type: str) -> str:
     return t.upper()
 
 
+def schema_of(df: Any) -> list[tuple[str, str]]:
+    """``[(column, DuckDB type)]`` of a Spark DataFrame."""
+    return [(f.name, duckdb_type(f.dataType.simpleString())) for f in df.schema.fields]
+
+
 # -- the session ----------------------------------------------------------------------------------
 
 _SESSION: dict[str, Any] = {}
@@ -169,13 +174,13 @@ class SparkConnection:
         if m:
             target = m.group(1).strip()
             df = self._sql(to_spark(target, where=self.where), original=target) if _is_query(target) else self._table(target)
-            self._rows = [(f.name, duckdb_type(f.dataType.simpleString()), "YES" if f.nullable else "NO") for f in df.schema.fields]
+            self._rows = [(name, dtype, "YES" if f.nullable else "NO") for (name, dtype), f in zip(schema_of(df), df.schema.fields)]
             self.description = [("column_name",), ("column_type",), ("null",)]
             return self
         df = self._sql(to_spark(text, where=self.where, line_offset=self.line_offset), params, original=text)
         if _is_query(text):
             self._rows = [tuple(r) for r in _collect(df, self.where, text, self.line_offset)]
-            self.description = [(f.name, duckdb_type(f.dataType.simpleString())) for f in df.schema.fields]
+            self.description = schema_of(df)
         else:
             self._rows, self.description = [], None
         return self
@@ -272,8 +277,7 @@ class SparkEngine:
         for t in spark.catalog.listTables(schema):
             if t.name.startswith("__t_"):
                 continue
-            for f in spark.table(f"{q(schema)}.{q(t.name)}").schema.fields:
-                out.append((t.name, f.name, duckdb_type(f.dataType.simpleString())))
+            out += [(t.name, col, dtype) for col, dtype in schema_of(spark.table(f"{q(schema)}.{q(t.name)}"))]
         return out
 
     def _ensure_db(self, schema: str) -> None:
@@ -286,17 +290,7 @@ class SparkEngine:
         self._ensure_db(schema)
         target = f"{q(schema)}.{q(name)}"
         try:
-            if source.kind in ("file", "port") and not self.is_local:
-                # a cluster cannot read the client's files: read them here (DuckDB's readers, as
-                # the DuckDB engine does) and upload the rows
-                import duckdb
-
-                frame = duckdb.sql(f"SELECT * FROM {source.info.get('reader', 'read_parquet')}({literal(str(source.value))})").df()
-                with _quiet():
-                    sdf = spark.createDataFrame(frame)
-                spark.sql(f"DROP VIEW IF EXISTS {target}")
-                sdf.write.mode("overwrite").format("parquet").saveAsTable(f"{schema}.{name}")
-            elif source.kind in ("file", "port"):
+            if source.kind in ("file", "port") and self.is_local:
                 reader = source.info.get("reader", "read_parquet")
                 fmt = {"read_csv_auto": "csv", "read_csv": "csv", "read_json_auto": "json", "read_json": "json"}.get(reader, "parquet")
                 options = ", header 'true', inferSchema 'true'" if fmt == "csv" else ""
@@ -309,13 +303,19 @@ class SparkEngine:
                 spark.sql(f"DROP TABLE IF EXISTS {target}")
                 spark.sql(f"CREATE OR REPLACE VIEW {target} AS SELECT * FROM {source.ref}")
             else:
+                if frame is None:
+                    # files on a cluster (Spark Connect) that cannot read this machine's disk: read
+                    # them here with DuckDB's readers, as the DuckDB engine does, and upload the rows
+                    import duckdb
+
+                    frame = duckdb.sql(f"SELECT * FROM {source.info.get('reader', 'read_parquet')}({literal(str(source.value))})").df()
                 with _quiet():
                     sdf = spark.createDataFrame(frame)
                 spark.sql(f"DROP VIEW IF EXISTS {target}")
                 sdf.write.mode("overwrite").format("parquet").saveAsTable(f"{schema}.{name}")
             table = spark.table(f"{schema}.{name}")
             rows = table.count()
-            columns = [(f.name, duckdb_type(f.dataType.simpleString())) for f in table.schema.fields]
+            columns = schema_of(table)
         except DataProductError:
             raise
         except Exception as exc:  # noqa: BLE001
@@ -342,7 +342,7 @@ class SparkEngine:
             con._sql(f"CREATE TABLE {staging} USING parquet AS {spark_sql}", values, original=sql)  # SQLError names the line
             written = spark.table(f"{schema}.{data_table}")
             rows = written.count()
-            columns = [(f.name, duckdb_type(f.dataType.simpleString())) for f in written.schema.fields]
+            columns = schema_of(written)
             dropped: list[str] = []
             if port is not None and port.columns:
                 dropped = check_contract(con, staging_duck, spec, port, columns)
@@ -439,10 +439,7 @@ class SparkEngine:
 
             df = self.spark.sql(f"SELECT * FROM {relation.replace(chr(34), '`')}")
             with _quiet():
-                table = df.toArrow()
-            tmp_file = path.with_suffix(".parquet.tmp")
-            pq.write_table(table, tmp_file)
-            os.replace(tmp_file, path)
+                pq.write_table(df.toArrow(), path)
             return
         tmp = Path(tempfile.mkdtemp(prefix="dp-spark-", dir=path.parent))
         try:
