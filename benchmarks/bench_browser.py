@@ -18,7 +18,7 @@ from _harness import machine, write_section
 
 
 def make_catalog(root: Path, products: int = 500, ports: int = 5) -> None:
-    from dp_notebook.catalog import atomic_write
+    from dp_notebook.files import atomic_write
 
     root.mkdir(parents=True)
     atomic_write(root / "catalog.json", json.dumps({"format": 1}))

@@ -16,7 +16,7 @@ override them in ``dp-notebook.yaml``::
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 from .errors import SpecError
@@ -51,7 +51,11 @@ class PriceModel:
 def runs_per_month(cron: str | None, *, year: int = 2026) -> float:
     """Runs in an average month of a 5-field cron schedule (UTC): a year's runs / 12; 1 without a schedule.
 
-    Dense schedules stop counting after 50,000 runs and scale the rate seen so far.
+    Counted day by day from the expanded fields (minutes × hours on each matching
+    day), so ``*/5 * * * *`` costs 365 steps, not 105,120 iterations.
+
+    >>> runs_per_month("0 3 * * *")
+    30.416666666666668
     """
     if not cron:
         return 1.0
@@ -59,18 +63,34 @@ def runs_per_month(cron: str | None, *, year: int = 2026) -> float:
 
     if not croniter.is_valid(cron):
         raise SpecError(f"schedule {cron!r} is not a valid cron expression")
-    begin = datetime(year, 1, 1, tzinfo=timezone.utc)
-    end = datetime(year + 1, 1, 1, tzinfo=timezone.utc)
-    it = croniter(cron, begin - timedelta(microseconds=1))
+    return _runs_in_year(cron, year) / 12
+
+
+def _runs_in_year(cron: str, year: int) -> int:
+    from croniter import croniter
+
+    (minutes, hours, days, months, weekdays), nth = croniter.expand(cron)
+    if nth or any(isinstance(v, str) and v != "*" for field in (days, weekdays) for v in field):
+        # L (last day) and # (nth weekday) depend on the month: ask croniter itself
+        total = 0
+        for month in range(1, 13):
+            total += runs_in_month(cron, year, month)
+        return total
+    per_day = (60 if minutes == ["*"] else len(minutes)) * (24 if hours == ["*"] else len(hours))
+    any_day, any_weekday = days == ["*"], weekdays == ["*"]
+    day_set, month_set = set(days), set(months)
+    weekday_set = {w % 7 for w in weekdays if w != "*"}  # cron: 0 and 7 are Sunday
     count = 0
-    while True:
-        nxt = it.get_next(datetime)
-        if nxt >= end:
-            return count / 12
-        count += 1
-        if count >= 50000:
-            days = (nxt - begin).total_seconds() / 86400
-            return count / days * 365 / 12
+    day = date(year, 1, 1)
+    while day.year == year:
+        if months == ["*"] or day.month in month_set:
+            dom = any_day or day.day in day_set
+            dow = any_weekday or (day.isoweekday() % 7) in weekday_set
+            # cron: when both day fields are restricted, either may match
+            if (dom or dow) if not (any_day or any_weekday) else (dom and dow):
+                count += per_day
+        day += timedelta(days=1)
+    return count
 
 
 def runs_in_month(cron: str, year: int, month: int) -> int:
@@ -224,18 +244,17 @@ def cost_summary(
     return CostSummary(product, pm.currency, schedule, per_month, transforms, stored, history, consumer_price, pm)
 
 
-def storage_sizes(con: Any, schema: str, tables: list[str], block_size: int | None = None) -> dict[str, int]:
-    """Bytes each table occupies in the DuckDB file (its distinct storage blocks × block size)."""
-    if block_size is None:
-        row = con.execute("SELECT block_size FROM pragma_database_size() LIMIT 1").fetchone()
-        block_size = int(row[0]) if row and row[0] else 262144
-    out = {}
-    for t in tables:
-        from .workspace import literal, quote
+def product_cost(ws: Any, engine: Any, state: Any, price_model: PriceModel) -> CostSummary:
+    """Measured compute per transform and storage per port of one product, projected to a month."""
+    from .names import private_schema
 
-        try:
-            blocks = con.execute(f"SELECT count(DISTINCT block_id) FROM pragma_storage_info({literal(quote(schema) + '.' + quote(t))}) WHERE block_id >= 0").fetchone()[0]
-        except Exception:  # noqa: BLE001 - a table that is gone has no storage
-            continue
-        out[t] = int(blocks) * block_size
-    return out
+    spec = state.spec
+    with ws.metadata() as md:
+        runs = md.costs(spec.id)
+    storage = engine.storage_sizes(private_schema(spec.id), [p.id for p in spec.outputPorts])
+    for p in spec.outputPorts:
+        parquet = ws.data_dir / spec.id / f"{p.id}.parquet"
+        if parquet.exists():
+            storage[p.id] = storage.get(p.id, 0) + parquet.stat().st_size
+    price = spec.price.model_dump() if spec.price else None
+    return cost_summary(spec.id, runs, storage, schedule=spec.schedule, price_model=price_model, consumer_price=price)

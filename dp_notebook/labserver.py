@@ -22,7 +22,8 @@ from jupyter_server.base.handlers import APIHandler, JupyterHandler
 from jupyter_server.utils import url_path_join
 from tornado import web
 
-from .catalog import Catalog, is_valid_id
+from .catalog import Catalog
+from .names import is_valid_id
 from .errors import CatalogError, PortNotFound
 
 

@@ -81,12 +81,15 @@ class DataProductMagics(Magics):
         except DataProductError as exc:
             raise UsageError(str(exc)) from None
         finally:
-            try:
-                self.session.sync_artifacts()
-            except Exception as exc:  # artifacts are a by-product: never fail the user's cell over them
-                import warnings
+            self._sync(getattr(args, "product", None))
 
-                warnings.warn(f"dp-notebook could not write run artifacts: {exc}", stacklevel=2)
+    def _sync(self, product: str | None) -> None:
+        try:
+            self.session.sync_artifacts(product)
+        except Exception as exc:  # artifacts are a by-product: never fail the user's cell over them
+            import warnings
+
+            warnings.warn(f"dp-notebook could not write run artifacts: {exc}", stacklevel=3)
 
     def _ns(self) -> dict[str, Any]:
         return self.shell.user_ns if self.shell is not None else {}
@@ -180,17 +183,12 @@ class DataProductMagics(Magics):
         return product_results(self.session.product(args.product))
 
     def _browse(self, args, cell):
-        import os
-
         from .widgets import browse
-        from .workspace import Workspace
 
-        from .config import load_config
-
-        ws = self.session.product(args.product).workspace if self.session.current else Workspace()
-        mesh = load_config(ws.root.parent).publish_to  # a team publishing to Data Mesh Manager browses it too
-        catalog = args.catalog or (mesh if mesh and mesh.startswith(("http://", "https://")) else ws.catalog_dir)
-        return browse(catalog, role=args.role or os.environ.get("DP_NOTEBOOK_ROLE"))
+        ws = self.session.product(args.product).workspace if self.session.current else self.session.workspace
+        settings = ws.settings  # a team publishing to Data Mesh Manager browses it too
+        catalog = args.catalog or (settings.publish_to if settings.publishes_remotely else ws.catalog_dir)
+        return browse(catalog, role=args.role or settings.role, api_key=settings.api_key)
 
     def _publish(self, args, cell):
         return self.session.product(args.product).publish(args.to, dry_run=args.dry_run, allow_breaking=args.allow_breaking)
@@ -212,7 +210,7 @@ class DataProductMagics(Magics):
         return self.session.product(args.product).input(args.port, args.source, namespace=self._ns(), auto_declare=args.declare)
 
     def _transform(self, args, cell):
-        from .transform import parse_param_args
+        from .params import parse_param_args
 
         dp = self.session.product(args.product)
         return dp.transform(args.target, cell, params=parse_param_args(args.param), namespace=self._ns(), model=args.model)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from .errors import DataProductError
-from .workspace import quote
+from .names import quote
 
 
 def redacted_port(spec: Any, port: Any, new_id: str, *, method: str = "hash") -> tuple[Any, str]:

@@ -1,4 +1,4 @@
-"""The workspace: one DuckDB file, its ``_dp`` metadata, the catalog and status folders.
+"""The workspace: one DuckDB file, its ``_dp`` metadata, status files, and the settings beside it.
 
 DuckDB lets one process write a database file at a time, so a workspace opens
 the file only for the length of one operation (``with ws.connect() as con``)
@@ -8,19 +8,13 @@ and waits up to ``lock_timeout`` for another process to let go, then raises
 Layout of ``.dp/``::
 
     warehouse.duckdb     products' private schemas (dp_<product>), public views, _dp metadata
-    catalog/             the local catalog (see dp_notebook.catalog)
+    catalog/             the local catalog (default; see dp_notebook.catalog)
     status/<id>.json     latest run/check status per product, for readers that must not open DuckDB
+    state/<id>.json      the product state a notebook built (suites, unit tests, transforms), for the CLI
     data/<id>/<port>.parquet   Parquet output ports
+    docs/<id>/           documentation pages written by %dataproduct docs
 
-Metadata tables (schema ``_dp``, format version 1):
-
-    meta(key, value)                         format_version
-    runs(run_id, product, target, kind, started_at, ended_at, status, rows, error,
-         sql_hash, params_json, elapsed_s, pid, host)        status: running|success|failed|aborted
-    check_results(run_id, product, target, kind, name, success, unexpected_count,
-                  unexpected_percent, message, checked_at)  kind: contract|expectation|unit|quality
-    quality_history(product, target, slo, checked_at, value, success, message)
-    costs(run_id, product, target, wall_s, cpu_s, rows_scanned, bytes_scanned, rows_written, recorded_at)
+The metadata tables are described in ``dp_notebook.metadata``.
 """
 
 from __future__ import annotations
@@ -28,7 +22,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import socket
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -36,59 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import DataProductError, WorkspaceLocked
-
-FORMAT_VERSION = 1
-HOME_ENV = "DP_NOTEBOOK_HOME"
-
-_SCHEMA_SQL = """
-CREATE SCHEMA IF NOT EXISTS _dp;
-CREATE TABLE IF NOT EXISTS _dp.meta (key VARCHAR PRIMARY KEY, value VARCHAR);
-CREATE TABLE IF NOT EXISTS _dp.runs (
-    run_id VARCHAR, product VARCHAR, target VARCHAR, kind VARCHAR,
-    started_at TIMESTAMPTZ, ended_at TIMESTAMPTZ, status VARCHAR, rows BIGINT, error VARCHAR,
-    sql_hash VARCHAR, params_json VARCHAR, elapsed_s DOUBLE, pid INTEGER, host VARCHAR);
-CREATE TABLE IF NOT EXISTS _dp.check_results (
-    run_id VARCHAR, product VARCHAR, target VARCHAR, kind VARCHAR, name VARCHAR, success BOOLEAN,
-    unexpected_count BIGINT, unexpected_percent DOUBLE, message VARCHAR, checked_at TIMESTAMPTZ);
-CREATE TABLE IF NOT EXISTS _dp.quality_history (
-    product VARCHAR, target VARCHAR, slo VARCHAR, checked_at TIMESTAMPTZ, value DOUBLE,
-    success BOOLEAN, message VARCHAR);
-CREATE TABLE IF NOT EXISTS _dp.costs (
-    run_id VARCHAR, product VARCHAR, target VARCHAR, wall_s DOUBLE, cpu_s DOUBLE, rows_scanned BIGINT,
-    bytes_scanned BIGINT, rows_written BIGINT, recorded_at TIMESTAMPTZ);
-"""
-
-
-def default_home(start: str | os.PathLike | None = None) -> Path:
-    """``DP_NOTEBOOK_HOME``, else the first ``.dp/`` walking up (stopping at the git root), else ``./.dp``."""
-    env = os.environ.get(HOME_ENV)
-    if env:
-        return Path(env).expanduser().resolve()
-    from .config import git_root
-
-    here = Path(start or os.getcwd()).resolve()
-    stop = git_root(here)
-    for folder in (here, *here.parents):
-        if (folder / ".dp").is_dir():
-            return folder / ".dp"
-        if folder == stop:
-            break
-    return here / ".dp"
-
-
-def private_schema(product_id: str) -> str:
-    """The product's private schema: its inputs, models and port tables live here."""
-    return f"dp_{product_id}".replace("-", "_")
-
-
-def quote(name: str) -> str:
-    """Quote an SQL identifier."""
-    return '"' + str(name).replace('"', '""') + '"'
-
-
-def literal(text: object) -> str:
-    """Quote a string literal (for paths in statements that take no parameters: COPY, PRAGMA, views)."""
-    return "'" + str(text).replace("'", "''") + "'"
+from .names import check_id
 
 
 def _pid_alive(pid: int) -> bool:
@@ -102,27 +43,43 @@ def _pid_alive(pid: int) -> bool:
 
 
 class Workspace:
-    """A ``.dp`` workspace directory.
+    """A ``.dp`` workspace directory and its settings (resolved once, on first use).
 
     >>> ws = Workspace("/tmp/example/.dp")          # doctest: +SKIP
     >>> ws.sql("SELECT 42 AS answer")               # doctest: +SKIP
     """
 
-    def __init__(self, path: str | os.PathLike | None = None, *, lock_timeout: float = 10.0, duckdb_config: dict[str, Any] | None = None) -> None:
-        self.root = Path(path).expanduser().resolve() if path else default_home()
-        self.lock_timeout = lock_timeout
-        # DuckDB settings for every connection (e.g. memory_limit, threads, temp_directory);
-        # default: the `duckdb:` section of dp-notebook.yaml
-        self._duckdb_config = duckdb_config
+    def __init__(
+        self,
+        path: str | os.PathLike | None = None,
+        *,
+        lock_timeout: float | None = None,
+        duckdb_config: dict[str, Any] | None = None,
+        settings: Any = None,
+    ) -> None:
+        from .settings import find_home
+
+        if settings is not None:
+            self.root = settings.home
+        else:
+            self.root = Path(path).expanduser().resolve() if path else find_home()
+        self._settings = settings
+        self._resolved = False  # settings given by the caller are kept as they are
+        self._overrides = {k: v for k, v in (("lock_timeout", lock_timeout), ("duckdb", duckdb_config)) if v is not None}
         self._checked = False
 
     @property
-    def duckdb_config(self) -> dict[str, Any]:
-        if self._duckdb_config is None:
-            from .config import load_config
+    def settings(self):
+        """This workspace's ``Settings`` (environment, then dp-notebook.yaml beside it, then defaults)."""
+        if self._settings is None or (self._resolved and not self._settings.is_current()):
+            from .settings import Settings
 
-            self._duckdb_config = dict(load_config(self.root.parent).get("duckdb") or {})
-        return self._duckdb_config
+            settings = Settings.resolve(self.root)
+            self._resolved = True
+            if self._overrides:
+                settings = settings.with_(**{k: ({str(a): str(b) for a, b in v.items()} if k == "duckdb" else v) for k, v in self._overrides.items()})
+            self._settings = settings
+        return self._settings
 
     def __repr__(self) -> str:
         return f"<Workspace {self.root}>"
@@ -133,13 +90,7 @@ class Workspace:
 
     @property
     def catalog_dir(self) -> Path:
-        """``DP_NOTEBOOK_CATALOG``, else ``catalog:`` in dp-notebook.yaml, else ``<workspace>/catalog``."""
-        env = os.environ.get("DP_NOTEBOOK_CATALOG")
-        if env:
-            return Path(env).expanduser().resolve()
-        from .config import load_config
-
-        return load_config(self.root.parent).path_value("catalog") or self.root / "catalog"
+        return self.settings.catalog_dir
 
     @property
     def status_dir(self) -> Path:
@@ -149,57 +100,56 @@ class Workspace:
     def data_dir(self) -> Path:
         return self.root / "data"
 
+    @property
+    def docs_dir(self) -> Path:
+        return self.root / "docs"
+
     # -- connections -------------------------------------------------------------------------
     @contextmanager
     def connect(self) -> Iterator[Any]:
         """Open the DuckDB file for one operation; ``WorkspaceLocked`` if another process holds it."""
         import duckdb
 
-        self.root.mkdir(parents=True, exist_ok=True)
-        deadline = time.monotonic() + self.lock_timeout
+        settings = self.settings
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise DataProductError(f"cannot create the workspace {self.root}: {exc.strerror or exc}") from None
+        deadline = time.monotonic() + settings.lock_timeout
         delay = 0.05
         while True:
             try:
-                con = duckdb.connect(str(self.db_path), config={k: str(v) for k, v in self.duckdb_config.items()})
+                con = duckdb.connect(str(self.db_path), config=dict(settings.duckdb))
                 break
             except duckdb.IOException as exc:
                 text = str(exc)
                 if "lock" not in text.lower():  # not a lock: a real error opening the file
-                    raise DataProductError(f"cannot open workspace database {self.db_path}: {text.splitlines()[0]}") from None
+                    raise DataProductError(f"cannot open workspace database {self.db_path}: {_first_line(exc)}") from None
                 if time.monotonic() >= deadline:
-                    raise WorkspaceLocked(_lock_message(self.db_path, text, self.lock_timeout)) from None
+                    raise WorkspaceLocked(_lock_message(self.db_path, text, settings.lock_timeout)) from None
                 time.sleep(delay)
                 delay = min(delay * 2, 0.5)
+            except duckdb.Error as exc:  # a corrupt or truncated file, a wrong setting
+                raise DataProductError(f"cannot open workspace database {self.db_path}: {_first_line(exc)}") from None
         try:
+            from .metadata import Metadata
+
+            md = Metadata(con)
             if not self._checked:
-                self._prepare(con)
+                md.prepare(str(self.db_path))
                 self._checked = True
-            self._abort_stale_runs(con)
+            md.abort_stale_runs(_pid_alive)
             yield con
         finally:
             con.close()
 
-    def _prepare(self, con: Any) -> None:
-        con.execute(_SCHEMA_SQL)
-        row = con.execute("SELECT value FROM _dp.meta WHERE key = 'format_version'").fetchone()
-        if row is None:
-            con.execute("INSERT INTO _dp.meta VALUES ('format_version', ?)", [str(FORMAT_VERSION)])
-        elif int(row[0]) > FORMAT_VERSION:
-            raise DataProductError(
-                f"{self.db_path} has workspace format {row[0]}, newer than this dp-notebook ({FORMAT_VERSION}); upgrade dp-notebook"
-            )
+    @contextmanager
+    def metadata(self) -> Iterator[Any]:
+        """The ``_dp`` metadata over a connection held for the block (``dp_notebook.metadata.Metadata``)."""
+        from .metadata import Metadata
 
-    def _abort_stale_runs(self, con: Any) -> None:
-        """Runs left 'running' by a killed process on this host become 'aborted' (checked at every open)."""
-        host = socket.gethostname()
-        stale = con.execute("SELECT run_id, pid FROM _dp.runs WHERE status = 'running' AND host = ?", [host]).fetchall()
-        dead = [run_id for run_id, pid in stale if pid is None or (pid != os.getpid() and not _pid_alive(pid))]
-        for run_id in dead:
-            con.execute(
-                "UPDATE _dp.runs SET status = 'aborted', ended_at = now(), "
-                "error = coalesce(error, 'the process running it ended before it finished (killed or crashed)') WHERE run_id = ?",
-                [run_id],
-            )
+        with self.connect() as con:
+            yield Metadata(con)
 
     # -- queries -----------------------------------------------------------------------------
     def sql(self, query: str, params: dict[str, Any] | list[Any] | None = None):
@@ -216,28 +166,43 @@ class Workspace:
 
     def runs(self, product: str | None = None):
         """Run history, newest first, as a DataFrame."""
-        where = "WHERE product = ?" if product else ""
-        return self.sql(f"SELECT * EXCLUDE (pid, host) FROM _dp.runs {where} ORDER BY started_at DESC", [product] if product else None)
+        with self.metadata() as md:
+            return md.runs(product)
 
-    # -- status files -------------------------------------------------------------------------
+    def record_checks(self, product_id: str, results: list[Any], *, run_id: str | None = None) -> None:
+        """Check results into ``_dp.check_results`` and the latest of each into the product's status file."""
+        if not results:
+            return
+        from datetime import datetime, timezone
+
+        stamp = datetime.now(timezone.utc)
+        with self.metadata() as md:
+            md.record_checks(product_id, results, stamp, run_id)
+        latest = self.read_status(product_id).get("checks", {})
+        for r in results:
+            latest[f"{r.kind}:{r.target}:{r.name}"] = r.to_row() | {"checked_at": stamp.isoformat()}
+        self.write_status(product_id, {"checks": latest})
+
+    # -- status and state files ------------------------------------------------------------------
     def write_status(self, product_id: str, update: dict[str, Any]) -> Path:
         """Merge ``update`` into ``status/<product>.json`` atomically (readers never open DuckDB)."""
-        from .catalog import atomic_write
+        from .files import atomic_write
 
-        path = self.status_dir / f"{product_id}.json"
-        try:
-            current = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            current = {"version": 1, "product": product_id}
+        path = self.status_dir / f"{check_id(product_id, 'product id')}.json"
+        current = self.read_status(product_id) or {"version": 1, "product": product_id}
         current.update(update)
         atomic_write(path, json.dumps(current, indent=2, default=str))
         return path
 
     def read_status(self, product_id: str) -> dict[str, Any]:
         try:
-            return json.loads((self.status_dir / f"{product_id}.json").read_text(encoding="utf-8"))
+            data = json.loads((self.status_dir / f"{check_id(product_id, 'product id')}.json").read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return {}
+        return data if isinstance(data, dict) else {}
+
+    def state_path(self, product_id: str) -> Path:
+        return self.root / "state" / f"{check_id(product_id, 'product id')}.json"
 
 
 def _first_line(exc: BaseException) -> str:

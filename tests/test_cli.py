@@ -110,9 +110,9 @@ def test_cli_help_is_complete(capsys):
 def test_lint_and_export_on_notebook_and_spec(tmp_path, capsys):
     nb = write_nb(tmp_path / "t.ipynb", "%load_ext dp_notebook", DECLARE)
     assert main(["lint", str(nb)]) == 0
+    assert "[column-classified]" in capsys.readouterr().out  # the workspace's policies apply on the CLI too
     assert main(["lint", str(nb), "--json"]) == 0
-    out = capsys.readouterr().out
-    assert json.loads(out[out.index("[") :])[0]["product"] == "tiny"
+    assert json.loads(capsys.readouterr().out)[0]["product"] == "tiny"
     spec = tmp_path / "bad.yaml"
     spec.write_text("dataProductSpecification: 0.0.1\nid: x\ninfo: {owner: t}\nschedule: 'every day'\n")
     assert main(["lint", str(spec)]) == 1

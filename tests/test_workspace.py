@@ -14,7 +14,7 @@ import pytest
 
 import dp_notebook
 from dp_notebook.errors import ParameterError, PortNotFound, SQLError, WorkspaceLocked
-from dp_notebook.transform import parse_param_args, render_params
+from dp_notebook.params import parse_param_args, render_params
 
 SPEC = """dataProductSpecification: 0.0.1
 id: shop
@@ -83,17 +83,18 @@ def test_sql_error_names_cell_line_and_keeps_data(dp):
     assert dp.runs()["status"].tolist()[:2] == ["failed", "success"]
 
 
-def test_interrupt_in_audit_rolls_back(dp):
+def test_interrupt_in_audit_rolls_back(dp, monkeypatch):
     calls = []
 
-    def boom(con, relation):
+    def boom(con, relation, plan, columns):
         calls.append(relation)
         raise KeyboardInterrupt
 
-    from dp_notebook.transform import run_transform
+    import dp_notebook.build
 
+    monkeypatch.setattr(dp_notebook.build, "audit", boom)
     with pytest.raises(KeyboardInterrupt):
-        run_transform(dp.workspace, dp.spec, "items_v1", "SELECT id, label FROM raw WHERE id = 1", audit=boom)
+        dp.transform("items_v1", "SELECT id, label FROM raw WHERE id = 1")
     assert calls and served(dp) == 3
     runs = dp.runs()
     assert runs["status"][0] == "aborted" and "interrupted" in runs["error"][0]

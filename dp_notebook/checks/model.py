@@ -50,18 +50,33 @@ class CheckResult:
 
     @property
     def failed(self) -> bool:
+        """A failure that fails the run: only checks of severity ``error`` do."""
         return not self.success and self.severity == "error"
 
+    @property
+    def status(self) -> str:
+        """``passed``, ``warning`` (failed, severity warning/info) or ``failed``."""
+        return "passed" if self.success else ("failed" if self.severity == "error" else "warning")
+
     def to_row(self) -> dict[str, Any]:
+        """The row shape of status files, catalog test results and the checks media type."""
         return {
             "name": self.name,
             "target": self.target,
             "kind": self.kind,
             "success": self.success,
+            "severity": self.severity,
+            "status": self.status,
             "unexpected_count": self.unexpected_count,
             "unexpected_percent": self.unexpected_percent,
             "message": self.message,
         }
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> CheckResult:
+        """Back from ``to_row`` (a row without severity is an error-severity check, as before format 2)."""
+        keys = ("name", "target", "kind", "success", "message", "unexpected_count", "unexpected_percent")
+        return cls(**{k: row.get(k) for k in keys}, severity=str(row.get("severity") or "error"))
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -132,5 +147,5 @@ class SuiteResult:
         from ..render.bundle import mimebundle
         from ..render.checks import checks_html
 
-        payload = {"success": self.success, "target": self.target, "note": self.note, "results": [dict(r.to_row(), kind=r.kind) for r in self.results]}
+        payload = {"success": self.success, "target": self.target, "note": self.note, "results": [r.to_row() for r in self.results]}
         return mimebundle("checks", payload, checks_html(self), str(self))

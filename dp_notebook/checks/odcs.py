@@ -155,6 +155,7 @@ def run_sql_rules(con: Any, relation: str, rules: list[dict[str, Any]], *, targe
     """Run ODCS ``sql`` rules: ``${table}``/``{port}`` name the port; the view name works too."""
     import duckdb
 
+    from ..errors import SQLError
     from .model import CheckResult
 
     out = []
@@ -163,7 +164,7 @@ def run_sql_rules(con: Any, relation: str, rules: list[dict[str, Any]], *, targe
         name = rule.get("name") or rule.get("description") or "sql rule"
         try:
             row = con.execute(query).fetchone()
-        except duckdb.Error as exc:
+        except (duckdb.Error, SQLError) as exc:
             out.append(CheckResult(name=name, target=target, kind="quality", success=False, message=f"the rule's query failed: {str(exc).splitlines()[0]}"))
             continue
         value = row[0] if row else None

@@ -86,8 +86,9 @@ def evaluate_slo(con: Any, relation: str, slo, *, target: str, now: _dt.datetime
             value = result[0]
             ok, rule = _compare(slo, value)
             return _row(name, target, slo, ok, value, f"value {value} ({rule})")
-    except duckdb.Error as exc:
-        raise SQLError(f"SLO {name!r} on {target}: {str(exc).splitlines()[0]}") from None
+    except (duckdb.Error, SQLError) as exc:
+        detail = str(exc).splitlines()[0].split(": ", 1)[-1] if isinstance(exc, SQLError) else str(exc).splitlines()[0]
+        raise SQLError(f"SLO {name!r} on {target}: {detail}") from None
     raise SpecError(f"unknown SLO type {slo.type!r}")
 
 

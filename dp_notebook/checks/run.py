@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from ..errors import ExpectationError
+from ..errors import ExpectationError, SQLError
 from .builtin import ALIASES, COLUMN_KWARGS, COMMON_KWARGS, EXPECTATIONS, Params, q
 from .model import CheckResult, Expectation, SuiteResult
 
@@ -181,7 +181,7 @@ def run_suite(
     try:
         if aggregates:
             values = list(con.execute(f"SELECT {', '.join(aggregates)} FROM {relation}", params.values or None).fetchone())
-    except duckdb.Error as exc:
+    except (duckdb.Error, SQLError) as exc:
         raise ExpectationError(f"{target}: the checks could not run: {str(exc).strip().splitlines()[0]}") from None
 
     results = []
@@ -222,7 +222,7 @@ def _check_regex(con: Any, regex: str, where: str) -> None:
 
     try:
         con.execute("SELECT regexp_matches('', ?)", [regex]).fetchone()
-    except duckdb.Error as exc:
+    except (duckdb.Error, SQLError) as exc:
         detail = str(exc).strip().splitlines()[0]
         raise ExpectationError(f"{where}DuckDB (RE2) cannot run the regex {regex!r}: {detail}") from None
 
@@ -317,7 +317,7 @@ def _relation_for(con: Any, data: Any) -> tuple[str, str]:
             raise ExpectationError(f"cannot read {path.name}: use a Parquet, CSV or JSON file")
         if not path.exists() and "*" not in str(path):
             raise ExpectationError(f"no such file: {path}")
-        from ..workspace import literal
+        from ..names import literal
 
         return f"{reader}({literal(path)})", path.name
     if isinstance(data, duckdb.DuckDBPyRelation):

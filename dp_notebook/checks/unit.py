@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import SpecError
+from ..names import is_valid_id, quote
 
 _CASE_KEYS = {"name", "given", "expect", "ordered", "params", "description"}
 
@@ -88,6 +89,8 @@ def parse_cases(data: Any, *, target: str, positions: Any = None) -> list[UnitCa
         if not isinstance(given, dict) or not given:
             raise SpecError("'given' must map each input port or model id to a list of rows", path=f"{where}.given", line=line)
         for name, rows in given.items():
+            if not is_valid_id(str(name)):
+                raise SpecError(f"{name!r} is not an input or model id (letters, digits, '_' and '-')", path=f"{where}.given", line=line)
             _check_rows(rows, f"{where}.given.{name}", line)
         expect = raw.get("expect")
         if expect is None:
@@ -161,7 +164,7 @@ def _load_rows(con: Any, name: str, rows: list[dict[str, Any]]) -> None:
         if frame[column].map(lambda v: isinstance(v, _dt.datetime)).any():
             frame[column] = pd.to_datetime(frame[column])
     con.register("__given", frame)
-    con.execute(f'CREATE OR REPLACE TABLE "{name}" AS SELECT * FROM __given')
+    con.execute(f"CREATE OR REPLACE TABLE {quote(name)} AS SELECT * FROM __given")
     con.unregister("__given")
 
 

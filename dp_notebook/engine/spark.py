@@ -27,33 +27,13 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ..errors import DataProductError, EngineError
-from ..workspace import literal, quote
+from ..names import literal, quote
+from .base import BuildPlan, Staged, first_line
 from .translate import spark_error, to_spark
-
-
-@dataclass(frozen=True)
-class SparkSettings:
-    master: str = "local[2]"
-    remote: str | None = None  # Spark Connect URL, sc://host:15002
-    conf: dict[str, str] = field(default_factory=dict)
-
-    @classmethod
-    def from_config(cls, value: Any) -> SparkSettings:
-        """``engine: spark`` or ``engine: {name: spark, master: ..., remote: sc://..., conf: {...}}``."""
-        data = value if isinstance(value, dict) else {}
-        remote = os.environ.get("DP_NOTEBOOK_SPARK_REMOTE") or data.get("remote")
-        master = os.environ.get("DP_NOTEBOOK_SPARK_MASTER") or data.get("master") or "local[2]"
-        conf = data.get("conf") or {}
-        if not isinstance(conf, dict):
-            raise EngineError("engine.conf must be a mapping of Spark settings")
-        if remote and not str(remote).startswith("sc://"):
-            raise EngineError(f"engine.remote {remote!r}: a Spark Connect URL starts with sc://")
-        return cls(master=str(master), remote=str(remote) if remote else None, conf={str(k): str(v) for k, v in conf.items()})
 
 
 # -- types ----------------------------------------------------------------------------------------
@@ -91,7 +71,7 @@ def schema_of(df: Any) -> list[tuple[str, str]]:
 _SESSION: dict[str, Any] = {}
 
 
-def spark_session(settings: SparkSettings, home: Path) -> Any:
+def spark_session(settings: Any, home: Path) -> Any:
     """The process's Spark session for the workspace at ``home`` (created on first use)."""
     try:
         from pyspark.sql import SparkSession
@@ -122,12 +102,12 @@ def spark_session(settings: SparkSettings, home: Path) -> Any:
         )
     # DuckDB's semantics: timestamps without time zone, UTC sessions
     builder = builder.config("spark.sql.session.timeZone", "UTC").config("spark.sql.timestampType", "TIMESTAMP_NTZ")
-    for k, v in settings.conf.items():
+    for k, v in settings.conf:
         builder = builder.config(k, v)
     try:
         spark = builder.getOrCreate()
     except Exception as exc:  # noqa: BLE001 - JVM start-up failures come in many types
-        raise EngineError(f"cannot start Spark ({settings.remote or settings.master}): {str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__}") from None
+        raise EngineError(f"cannot start Spark ({settings.remote or settings.master}): {first_line(exc)}") from None
     if not settings.remote:
         spark.sparkContext.setLogLevel("ERROR")
     # pyspark logs every failed query with its JVM stack; the error reaches the user as an SQLError
@@ -214,7 +194,7 @@ class SparkConnection:
 
 
 def _args(params: Any) -> Any:
-    from ..transform import bindable
+    from ..params import bindable
 
     if not params:
         return None
@@ -239,12 +219,15 @@ def q(name: str) -> str:
 
 
 class SparkEngine:
+    """Apache Spark: a local master or a Spark Connect URL (see the module docstring)."""
+
     name = "spark"
     dialect = "spark"
 
-    def __init__(self, home: Path, settings: SparkSettings | None = None) -> None:
-        self.home = Path(home)
-        self.settings = settings or SparkSettings()
+    def __init__(self, ws: Any, settings: Any) -> None:
+        self.ws = ws
+        self.home = Path(ws.root)
+        self.settings = settings  # dp_notebook.settings.EngineSettings
 
     @property
     def spark(self) -> Any:
@@ -255,7 +238,20 @@ class SparkEngine:
         return self.settings.remote is None
 
     def describe(self) -> str:
-        return f"spark ({self.settings.remote or self.settings.master})"
+        return self.settings.describe()
+
+    def contract_server(self) -> dict[str, Any] | None:
+        return {"master": self.settings.master, "remote": self.settings.remote}
+
+    # -- errors: the one place Spark's exceptions become the toolkit's -----------------------------
+    @contextmanager
+    def errors(self, where: str, line_offset: int = 0, sql: str = "") -> Iterator[None]:
+        try:
+            yield
+        except DataProductError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - AnalysisException, Py4JJavaError, SparkConnectGrpcException ...
+            raise spark_error(exc, where=where, sql=sql, line_offset=line_offset) from None
 
     @contextmanager
     def connect(self, *, where: str = "query", line_offset: int = 0) -> Iterator[SparkConnection]:
@@ -284,12 +280,12 @@ class SparkEngine:
         self.spark.sql(f"CREATE DATABASE IF NOT EXISTS {q(schema)}")
 
     # -- inputs ---------------------------------------------------------------------------------
-    def bind_input(self, schema: str, name: str, source: Any, frame: Any = None) -> tuple[int, list[tuple[str, str]]]:
+    def bind_input(self, schema: str, name: str, source: Any) -> tuple[int, list[tuple[str, str]]]:
         """Make a file, a catalog snapshot, a table or a DataFrame readable as ``schema.name``."""
         spark = self.spark
         self._ensure_db(schema)
         target = f"{q(schema)}.{q(name)}"
-        try:
+        with self.errors(f"input {name} from {source.kind}:{source.ref}"):
             if source.kind in ("file", "port") and self.is_local:
                 reader = source.info.get("reader", "read_parquet")
                 fmt = {"read_csv_auto": "csv", "read_csv": "csv", "read_json_auto": "json", "read_json": "json"}.get(reader, "parquet")
@@ -303,64 +299,38 @@ class SparkEngine:
                 spark.sql(f"DROP TABLE IF EXISTS {target}")
                 spark.sql(f"CREATE OR REPLACE VIEW {target} AS SELECT * FROM {source.ref}")
             else:
-                if frame is None:
+                from .duckdb import as_frame
+
+                if source.kind in ("file", "port"):
                     # files on a cluster (Spark Connect) that cannot read this machine's disk: read
                     # them here with DuckDB's readers, as the DuckDB engine does, and upload the rows
                     import duckdb
 
                     frame = duckdb.sql(f"SELECT * FROM {source.info.get('reader', 'read_parquet')}({literal(str(source.value))})").df()
+                else:
+                    frame = as_frame(source)
                 with _quiet():
                     sdf = spark.createDataFrame(frame)
                 spark.sql(f"DROP VIEW IF EXISTS {target}")
                 sdf.write.mode("overwrite").format("parquet").saveAsTable(f"{schema}.{name}")
             table = spark.table(f"{schema}.{name}")
-            rows = table.count()
-            columns = schema_of(table)
-        except DataProductError:
-            raise
-        except Exception as exc:  # noqa: BLE001
-            raise DataProductError(f"input {name} from {source.kind}:{source.ref}: {str(exc).strip().splitlines()[0]}") from None
-        return rows, columns
+            return table.count(), schema_of(table)
 
-    # -- write-audit-publish --------------------------------------------------------------------
-    def materialize(self, *, spec: Any, port: Any, schema: str, target: str, sql: str, values: dict[str, Any],
-                    audit: Any, line_offset: int, run_id: str, preview_rows: int, check_contract: Any, serving_select: Any) -> dict[str, Any]:
+    # -- write-audit-publish primitives -------------------------------------------------------------
+    @contextmanager
+    def transaction(self, plan: BuildPlan) -> Iterator[_SparkTransaction]:
+        """Each run writes a new table; the views move to it in ``swap``; a failure drops it again."""
         spark = self.spark
-        where = f"transform {target}"
-        spark_sql = to_spark(sql, where=where, line_offset=line_offset)
-        self._ensure_db(schema)
-        spark.sql(f"USE {q(schema)}")
-        data_table = f"__t_{target}_{run_id}"
-        staging = f"{q(schema)}.{q(data_table)}"
-        staging_duck = f"{quote(schema)}.{quote(data_table)}"  # what the DuckDB-dialect checks name
-        con = SparkConnection(spark, where=where, line_offset=line_offset)
-        started = time.perf_counter()
-        group = f"dp-{run_id}"
+        self._ensure_db(plan.schema)
+        spark.sql(f"USE {q(plan.schema)}")
+        tx = _SparkTransaction(self, plan)
         if self.is_local:
-            spark.sparkContext.setJobGroup(group, where)
+            spark.sparkContext.setJobGroup(tx.group, plan.where)
         try:
-            con._sql(f"CREATE TABLE {staging} USING parquet AS {spark_sql}", values, original=sql)  # SQLError names the line
-            written = spark.table(f"{schema}.{data_table}")
-            rows = written.count()
-            columns = schema_of(written)
-            dropped: list[str] = []
-            if port is not None and port.columns:
-                dropped = check_contract(con, staging_duck, spec, port, columns)
-            if audit is not None:
-                audit(con, staging_duck)
-            # publish: re-point the views (each one metastore operation), then drop the old data
-            previous = self._view_source(schema, target)
-            spark.sql(f"CREATE OR REPLACE VIEW {q(schema)}.{q(target)} AS SELECT * FROM {staging}")
-            view_name = None
-            if port is not None:
-                view_schema, view = spec.view_name(port)
-                self._ensure_db(view_schema)
-                serving = to_spark(serving_select(port, staging_duck, columns), where=where)
-                spark.sql(f"CREATE OR REPLACE VIEW {q(view_schema)}.{q(view)} AS {serving}")
-                view_name = f"{view_schema}.{view}"
+            yield tx
         except BaseException:
             try:
-                spark.sql(f"DROP TABLE IF EXISTS {staging}")
+                spark.sql(f"DROP TABLE IF EXISTS {tx.staging}")
             except Exception:  # noqa: BLE001 - best effort: the views still point at the last good data
                 pass
             raise
@@ -369,19 +339,11 @@ class SparkEngine:
                 spark.sparkContext.setLocalProperty("spark.jobGroup.id", None)
         # published: the previous run's data may go now. Outside the try above, because a failure
         # here must never drop the table the views were just pointed at
-        if previous and previous != data_table:
+        if tx.previous and tx.previous != tx.data_table:
             try:
-                spark.sql(f"DROP TABLE IF EXISTS {q(schema)}.{q(previous)}")
+                spark.sql(f"DROP TABLE IF EXISTS {q(plan.schema)}.{q(tx.previous)}")
             except Exception:  # noqa: BLE001 - an orphaned old table costs storage, not data
                 pass
-        source = f"{q(view_schema)}.{q(view)}" if port is not None else f"{q(schema)}.{q(target)}"
-        preview_df = spark.sql(f"SELECT * FROM {source} LIMIT {int(preview_rows)}")
-        preview = [tuple(r) for r in preview_df.collect()]
-        profile = {"engine": "spark", "engine_wall_s": time.perf_counter() - started, "rows_written": rows, **self._metrics(group)}
-        return {
-            "rows": rows, "columns": columns, "dropped": dropped, "view": view_name, "profile": profile,
-            "preview_columns": preview_df.columns, "preview_rows": preview, "relation": f"{schema}.{target}",
-        }
 
     def _view_source(self, schema: str, view: str) -> str | None:
         """The ``__t_…`` table a product view reads now (to drop it after a swap)."""
@@ -518,3 +480,51 @@ class SparkUnitConnection(SparkConnection):
 
 def _empty_schema(frame: Any) -> str:
     return ", ".join(f"`{c}` string" for c in frame.columns) or "`_` string"
+
+
+class _SparkTransaction:
+    """Write-audit-publish on Spark: a new ``__t_<port>_<run>`` table per run, views moved in ``swap``."""
+
+    def __init__(self, engine: SparkEngine, plan: BuildPlan) -> None:
+        self.engine = engine
+        self.data_table = f"__t_{plan.target}_{plan.run_id}"
+        self.staging = f"{q(plan.schema)}.{q(self.data_table)}"
+        self.group = f"dp-{plan.run_id}"
+        self.previous: str | None = None
+        self.con = SparkConnection(engine.spark, where=plan.where, line_offset=plan.line_offset)
+        self._started = time.perf_counter()
+
+    def stage(self, plan: BuildPlan) -> Staged:
+        spark = self.engine.spark
+        spark_sql = to_spark(plan.sql, where=plan.where, line_offset=plan.line_offset)
+        self.con._sql(f"CREATE TABLE {self.staging} USING parquet AS {spark_sql}", plan.values, original=plan.sql)  # SQLError names the line
+        with self.engine.errors(plan.where, plan.line_offset, plan.sql):
+            written = spark.table(f"{plan.schema}.{self.data_table}")
+            rows = written.count()
+            columns = schema_of(written)
+        # the checks are written in DuckDB's dialect and name the staged data this way
+        return Staged(f"{quote(plan.schema)}.{quote(self.data_table)}", rows, columns, {"rows_written": rows})
+
+    def swap(self, plan: BuildPlan, staged: Staged, serving: Any) -> str | None:
+        spark = self.engine.spark
+        with self.engine.errors(plan.where, plan.line_offset):
+            self.previous = self.engine._view_source(plan.schema, plan.target)
+            spark.sql(f"CREATE OR REPLACE VIEW {q(plan.schema)}.{q(plan.target)} AS SELECT * FROM {self.staging}")
+            if plan.view is None:
+                return None
+            schema, view = plan.view
+            self.engine._ensure_db(schema)
+            spark.sql(f"CREATE OR REPLACE VIEW {q(schema)}.{q(view)} AS {to_spark(serving(staged.relation), where=plan.where)}")
+        return f"{schema}.{view}"
+
+    def preview(self, plan: BuildPlan) -> tuple[list[str], list[tuple]]:
+        spark = self.engine.spark
+        source = f"{q(plan.view[0])}.{q(plan.view[1])}" if plan.view else f"{q(plan.schema)}.{q(plan.target)}"
+        with self.engine.errors(plan.where):
+            df = spark.sql(f"SELECT * FROM {source} LIMIT {int(plan.preview_rows)}")
+            rows = [tuple(r) for r in df.collect()]
+        return list(df.columns), rows
+
+    def profile(self) -> dict[str, Any]:
+        metrics = self.engine._metrics(self.group)
+        return {"engine": "spark", "engine_wall_s": time.perf_counter() - self._started, "cpu_s": metrics.get("engine_cpu_s"), **metrics}

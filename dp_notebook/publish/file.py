@@ -1,27 +1,21 @@
-"""Publishing to a catalog directory: a new version folder, then one atomic ``CURRENT`` swap.
+"""Publishing to a catalog directory: refuse breaking changes, then write one version.
 
-A version is assembled in a temporary folder inside the product's folder,
-renamed to ``versions/<n>`` and only then made current by replacing the
-``CURRENT`` file — readers see the old version or the new one, never half.
-A lock file serialises publishers of one catalog (several kernels, CI jobs).
-Publishing identical content again creates no version (idempotent).
+The catalog module writes the version atomically (``Catalog.write_version``);
+here the publish decides whether it may: the diff against the current
+version, and the content hash that makes a publish of identical content a
+no-op (idempotent).
 """
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import json
-import os
-import shutil
-import uuid
-from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from ..catalog import Catalog, atomic_write
+from ..catalog import Catalog
+from ..catalog.local import listing
 from ..errors import BreakingChange, CatalogError, PortNotFound
 from .diff import DiffResult, diff_summaries
 
@@ -36,6 +30,7 @@ class PublishReport:
     requests: list[dict[str, Any]] = field(default_factory=list)
     diff: DiffResult | None = None
     dry_run: bool = False
+    note: str | None = None
 
     @property
     def success(self) -> bool:
@@ -51,9 +46,12 @@ class PublishReport:
             "files": self.files,
             "requests": self.requests,
             "diff": self.diff.to_dict() if self.diff else None,
+            "note": self.note,
         }
 
     def __str__(self) -> str:
+        if self.note:
+            return f"{self.product}: {self.note}"
         if self.dry_run:
             head = f"dry run: would publish {self.product} to {self.target}"
         elif not self.changed:
@@ -80,30 +78,32 @@ class PublishReport:
         return mimebundle("publish", self.to_dict(), card(inner), str(self))
 
 
-@contextmanager
-def catalog_lock(catalog: Catalog):
-    """Serialise writers of one catalog directory (readers need no lock)."""
-    path = catalog.root / ".lock"
-    with open(path, "a+") as fh:
-        fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+def content_hash(summary: dict[str, Any], files: dict[str, str], data: dict[str, Path]) -> str:
+    """What a version holds, so publishing the same product twice creates one version.
 
-
-def _content_hash(summary: dict[str, Any], files: dict[str, str], data: dict[str, Path]) -> str:
+    Data counts by content, not by bytes: a rebuild that returns the same rows in
+    another order (parallel scans) is the same data.
+    """
     h = hashlib.sha256()
-    stable = {k: v for k, v in summary.items() if k not in ("published_at", "catalog_version", "content_hash", "status")}
+    stable = {k: v for k, v in summary.items() if k not in ("published_at", "catalog_version", "content_hash", "status", "files", "docs")}
     h.update(json.dumps(stable, sort_keys=True, default=str).encode())
     for name in sorted(files):
         h.update(name.encode())
         h.update(files[name].encode())
-    for port in sorted(data):
-        h.update(port.encode())
-        with open(data[port], "rb") as fh:
-            for chunk in iter(lambda: fh.read(1 << 20), b""):
-                h.update(chunk)
+    if data:
+        import duckdb
+
+        from ..names import literal
+
+        con = duckdb.connect()
+        try:
+            for port in sorted(data):
+                src = f"read_parquet({literal(Path(data[port]).as_posix())})"
+                columns = con.execute(f"DESCRIBE SELECT * FROM {src}").fetchall()
+                rows, digest = con.execute(f"SELECT count(*), sum(hash(t)) FROM {src} AS t").fetchone()
+                h.update(f"{port}|{[tuple(c[:2]) for c in columns]}|{rows}|{digest}".encode())
+        finally:
+            con.close()
     return h.hexdigest()
 
 
@@ -145,47 +145,25 @@ def publish_to_catalog(
             "Add a new major version of the port (e.g. _v2) next to the old one, or publish with --allow-breaking.",
             diff.breaking,
         )
-    content_hash = _content_hash(summary, files, data)
-    listing = sorted(files) + [f"data/{p}.parquet" for p in sorted(data)] + (["test-results.json"] if test_results else []) + (["docs.html"] if docs_html else [])
+    return write_version(catalog, summary, files=files, data=data, test_results=test_results, docs_html=docs_html, digest=content_hash(summary, files, data), diff=diff, dry_run=dry_run)
+
+
+def write_version(
+    catalog: Catalog,
+    summary: dict[str, Any],
+    *,
+    files: dict[str, str],
+    data: dict[str, Path],
+    test_results: dict[str, Any] | None,
+    docs_html: str | None,
+    digest: str,
+    diff: DiffResult | None,
+    dry_run: bool,
+) -> PublishReport:
+    """Write the version into the catalog (or only list it, on a dry run)."""
+    extra = {"test-results.json": json.dumps(test_results, indent=2, default=str) if test_results is not None else None, "docs.html": docs_html}
+    names = listing(files, data, extra)
     if dry_run:
-        return PublishReport(product_id, str(catalog.root), None, True, listing, diff=diff, dry_run=True)
-    with catalog_lock(catalog):
-        product_dir = catalog.root / product_id
-        versions = product_dir / "versions"
-        versions.mkdir(parents=True, exist_ok=True)
-        previous = current_summary(catalog.root, product_id)  # re-read under the lock
-        if previous is not None and previous.get("content_hash") == content_hash:
-            return PublishReport(product_id, str(catalog.root), int(previous.get("catalog_version", 0)) or None, False, listing, diff=diff)
-        existing = [int(p.name) for p in versions.iterdir() if p.name.isdigit()]
-        number = max(existing, default=0) + 1
-        tmp = product_dir / f".tmp-{uuid.uuid4().hex}"
-        try:
-            tmp.mkdir()
-            for rel, text in files.items():
-                path = tmp / rel
-                path.parent.mkdir(parents=True, exist_ok=True)
-                path.write_text(text, encoding="utf-8")
-            for port, src in data.items():
-                (tmp / "data").mkdir(exist_ok=True)
-                shutil.copyfile(src, tmp / "data" / f"{port}.parquet")
-            if test_results is not None:
-                (tmp / "test-results.json").write_text(json.dumps(test_results, indent=2, default=str), encoding="utf-8")
-            if docs_html is not None:
-                (tmp / "docs.html").write_text(docs_html, encoding="utf-8")
-            full = dict(summary)
-            full.update(
-                {
-                    "published_at": datetime.now(timezone.utc).isoformat(),
-                    "catalog_version": number,
-                    "content_hash": content_hash,
-                    "docs": "docs.html" if docs_html is not None else None,
-                    "files": listing,
-                }
-            )
-            (tmp / "summary.json").write_text(json.dumps(full, indent=2, default=str), encoding="utf-8")
-            os.rename(tmp, versions / str(number))
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
-        atomic_write(product_dir / "CURRENT", f"{number}\n")
-    return PublishReport(product_id, str(catalog.root), number, True, listing, diff=diff)
+        return PublishReport(summary["id"], str(catalog.root), None, True, names, diff=diff, dry_run=True)
+    number, changed = catalog.write_version(summary, files=files, data=data, extra=extra, content_hash=digest)
+    return PublishReport(summary["id"], str(catalog.root), number, changed, names, diff=diff)

@@ -6,19 +6,21 @@
     GET  {url}/api/dataproducts[/{id}]           reads for the port browser (``CatalogError``)
     GET  {url}/api/datacontracts/{id}
 
-The API key comes from ``DATAMESH_MANAGER_API_KEY`` and is sent as the
+The API key comes from ``DATAMESH_MANAGER_API_KEY`` (read once, by
+``dp_notebook.settings``, and handed over as a ``Secret``) and is sent as the
 ``x-api-key`` header (required to publish, optional to read); it never
-appears in reports, errors or logs. Requests time out, and 5xx answers and
-connection errors are retried with exponential backoff; 4xx answers are not
-retried. Built on the standard library's ``urllib`` — a handful of JSON
-requests need no HTTP client dependency.
+appears in reports, errors or logs, and text taken from an answer is
+scrubbed of it. Redirects are never followed (the key must not travel to
+another origin): a 3xx answer is a failure. Ids in paths are URL-encoded.
+Requests time out, and 5xx answers and connection errors are retried with
+exponential backoff; 4xx answers are not retried. Built on the standard
+library's ``urllib`` — a handful of JSON requests need no HTTP client dependency.
 """
 
 from __future__ import annotations
 
 import http.client
 import json
-import os
 import socket
 import time
 import urllib.error
@@ -39,19 +41,34 @@ class Request:
     body: dict[str, Any]
 
 
-def plan_requests(product_doc: dict[str, Any], contracts: dict[str, dict[str, Any]], test_results: dict[str, Any] | None) -> list[Request]:
-    """The requests of one publish, in order: contracts, product, test results."""
-    out = [Request("PUT", f"/api/datacontracts/{cid}", doc) for cid, doc in contracts.items()]
-    out.append(Request("PUT", f"/api/dataproducts/{product_doc['id']}", product_doc))
-    if test_results:
-        out.append(Request("POST", "/api/test-results", test_results))
+def segment(value: str) -> str:
+    """An id as one URL path segment (``/`` and ``..`` cannot leave it)."""
+    return urllib.parse.quote(str(value), safe="")
+
+
+def plan_requests(product_doc: dict[str, Any], contracts: dict[str, dict[str, Any]], test_results: list[dict[str, Any]] | dict[str, Any] | None) -> list[Request]:
+    """The requests of one publish, in order: contracts, product, test results (one document per contract)."""
+    out = [Request("PUT", f"/api/datacontracts/{segment(cid)}", doc) for cid, doc in contracts.items()]
+    out.append(Request("PUT", f"/api/dataproducts/{segment(product_doc['id'])}", product_doc))
+    docs = test_results if isinstance(test_results, list) else ([test_results] if test_results else [])
+    out += [Request("POST", "/api/test-results", doc) for doc in docs]
     return out
 
 
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, req, fp, code, msg, headers, newurl):  # noqa: D102 - urllib API
+        return None  # urllib then raises HTTPError for the 3xx: the key never follows a redirect
+
+
+_OPENER = urllib.request.build_opener(_NoRedirects)
+
+
 class DataMeshManagerClient:
-    def __init__(self, url: str, *, api_key: str | None = None, timeout: float = 10.0, retries: int = 3, backoff: float = 0.5) -> None:
+    """A Data Mesh Manager (or Entropy Data) API client; ``api_key`` a ``settings.Secret`` or text."""
+
+    def __init__(self, url: str, *, api_key: Any = None, timeout: float = 10.0, retries: int = 3, backoff: float = 0.5) -> None:
         self.url = url.rstrip("/")
-        self._api_key = api_key if api_key is not None else os.environ.get(API_KEY_ENV)
+        self._api_key = api_key.reveal() if hasattr(api_key, "reveal") else (api_key or None)
         self.timeout = timeout
         self.retries = max(1, retries)
         self.backoff = backoff
@@ -85,11 +102,11 @@ class DataMeshManagerClient:
 
     def get_product(self, product_id: str) -> dict[str, Any]:
         """One data product's DPS document."""
-        return self.get(f"/api/dataproducts/{urllib.parse.quote(product_id, safe='')}")
+        return self.get(f"/api/dataproducts/{segment(product_id)}")
 
     def get_contract(self, contract_id: str) -> dict[str, Any]:
         """One ODCS data contract."""
-        return self.get(f"/api/datacontracts/{urllib.parse.quote(contract_id, safe='')}")
+        return self.get(f"/api/datacontracts/{segment(contract_id)}")
 
     def _request(self, method: str, path: str, data: bytes | None, error: type[DataProductError]) -> tuple[int, Any, int]:
         """``(status, parsed JSON or None, attempts)``; failures raise ``error`` naming the URL, never the key."""
@@ -103,13 +120,16 @@ class DataMeshManagerClient:
         for attempt in range(1, self.retries + 1):
             request = urllib.request.Request(url, data=data, method=method, headers=headers)
             try:
-                with urllib.request.urlopen(request, timeout=self.timeout) as resp:
-                    return resp.status, _parse_json(resp.read(), resp.headers.get("content-type", ""), url, error), attempt
+                with _OPENER.open(request, timeout=self.timeout) as resp:
+                    return resp.status, _parse_json(resp.read(), resp.headers.get("content-type", ""), url, error, self._scrub), attempt
             except urllib.error.HTTPError as exc:
+                if 300 <= exc.code < 400:
+                    where = exc.headers.get("location", "elsewhere") if exc.headers else "elsewhere"
+                    raise error(f"{method} {url}: {exc.code} redirect to {self._scrub(where)} refused (the API key is not sent to other addresses); use the final URL") from None
                 if exc.code in (401, 403):
                     raise error(f"{method} {url}: {exc.code} authentication failed: {'check' if self._api_key else 'set'} {API_KEY_ENV}") from None
                 if exc.code < 500:
-                    detail = _short(exc.read())
+                    detail = _short(self._scrub(exc.read().decode("utf-8", "replace")))
                     raise error(f"{method} {url}: {exc.code} {exc.reason}{': ' + detail if detail else ''}") from None
                 last = f"{exc.code} {exc.reason}"
             except (urllib.error.URLError, http.client.HTTPException, socket.timeout, TimeoutError, ConnectionError) as exc:
@@ -119,16 +139,20 @@ class DataMeshManagerClient:
                 time.sleep(self.backoff * (2 ** (attempt - 1)))
         raise error(f"{method} {url}: {last} after {self.retries} attempts")
 
+    def _scrub(self, text: str) -> str:
+        """Text from an answer, with the API key cut out (a server may echo it back)."""
+        return text.replace(self._api_key, "***") if self._api_key else text
 
-def _parse_json(body: bytes, content_type: str, url: str, error: type[DataProductError]) -> Any:
+
+def _parse_json(body: bytes, content_type: str, url: str, error: type[DataProductError], scrub: Any = str) -> Any:
     if not body.strip():
         return None
     try:
         return json.loads(body)
     except ValueError:
-        raise error(f"{url} answered with something that is not JSON ({content_type or 'no content type'}): {_short(body)}") from None
+        raise error(f"{url} answered with something that is not JSON ({content_type or 'no content type'}): {_short(scrub(body.decode('utf-8', 'replace')))}") from None
 
 
-def _short(body: bytes, limit: int = 160) -> str:
-    text = body.decode("utf-8", "replace").strip().replace("\n", " ")
+def _short(body: bytes | str, limit: int = 160) -> str:
+    text = (body.decode("utf-8", "replace") if isinstance(body, bytes) else body).strip().replace("\n", " ")
     return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -47,7 +47,7 @@ def product_results(dp: Any) -> ResultsWidget:
     from ..checks.runner import latest_results
     from ..render.charts import line_chart
 
-    checks = latest_results(dp)
+    checks = latest_results(dp.workspace, dp.id)
     tables = [
         {
             "name": "Checks",
@@ -58,7 +58,8 @@ def product_results(dp: Any) -> ResultsWidget:
     model = dp.docs_model()
     history = model.get("quality_history") or {}
     svgs = [line_chart({name: values}, title=f"SLO trend — {name}", height=120) for name, values in history.items() if len(values) > 1]
-    hist = dp.workspace.sql("SELECT checked_at, target, slo, value, success, message FROM _dp.quality_history WHERE product = ? ORDER BY checked_at DESC", [dp.id])
+    with dp.workspace.metadata() as md:
+        hist = md.quality_history(dp.id)[["checked_at", "target", "slo", "value", "success", "message"]].iloc[::-1]
     tables.append({"name": "SLO history", "columns": list(hist.columns), "rows": [[_plain(v) for v in row] for row in hist.itertuples(index=False)]})
     cost = model["cost"]
     tables.append(
@@ -71,7 +72,7 @@ def product_results(dp: Any) -> ResultsWidget:
     from ..checks.model import CheckResult, SuiteResult
     from ..render.checks import checks_html
 
-    suite = SuiteResult(dp.id, [CheckResult(**{k: c.get(k) for k in ("name", "target", "kind", "success", "message", "unexpected_count", "unexpected_percent")}) for c in checks])
+    suite = SuiteResult(dp.id, [CheckResult.from_row(c) for c in checks])
     return ResultsWidget(f"Results of {dp.id}", tables, svgs, static_html=checks_html(suite), static_text=str(suite))
 
 

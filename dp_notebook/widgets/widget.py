@@ -27,8 +27,8 @@ class PortBrowser(anywidget.AnyWidget):
     preview_data = traitlets.Dict().tag(sync=True)
     error = traitlets.Unicode("").tag(sync=True)
 
-    def __init__(self, catalog_dir: str | Path, *, role: str | None = None, **kwargs: Any) -> None:
-        self.state = BrowserState(catalog_dir, role=role)
+    def __init__(self, catalog_dir: str | Path, *, role: str | None = None, api_key: Any = None, **kwargs: Any) -> None:
+        self.state = BrowserState(catalog_dir, role=role, api_key=api_key)
         super().__init__(facets=self.state.facets(), **kwargs)
         self._refresh()
 

@@ -1,4 +1,4 @@
-"""The catalog directory: the embedded mesh of published products.
+"""A catalog directory: the embedded mesh of published products (the one owner of its layout).
 
 Readers (the port browser, ``use``, ``dp-notebook catalog``, the
 jupyter-server extension) never open the DuckDB file; they read only this
@@ -11,55 +11,34 @@ Layout (format 1)::
       <product_id>/
         CURRENT                         text: the current version number, e.g. "3"
         versions/<n>/
-          summary.json                  the listing entry (see ``ProductSummary``)
-          dataproduct.dps.yaml          DPS 0.0.1
-          dataproduct.odps.yaml         ODPS v1.0.0
-          contracts/<port_id>.odcs.yaml one ODCS v3.1.0 contract per output port
+          summary.json                  the listing entry: ProductSummary in schemas/catalog.schema.json
+          <product_id>.dps.yaml         DPS 0.0.1
+          <product_id>.odps.yaml        ODPS v1.0.0
+          contracts/<contract>.odcs.yaml   one ODCS v3.1.0 contract per output port
           test-results.json             the latest check results, if any
+          docs.html                     the product's documentation page
           data/<port_id>.parquet        a snapshot of each output port's rows
-
-``summary.json`` holds ``{"version": 1, "id", "title", "owner", "domain",
-"description", "status", "archetype", "maturity", "tags", "published_at",
-"product_version", "docs": <relative path or null>, "outputPorts": [{"id",
-"name", "description", "type", "location", "version", "containsPii",
-"rolesAllowed", "contractId", "columns": [{"name", "type", "description",
-"required", "unique", "classification", "pii"}], "status": {...}}]}``.
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
-import tempfile
+import shutil
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from .errors import CatalogError, PortNotFound
+from ..errors import CatalogError, DataProductError, PortNotFound
+from ..files import atomic_write, inside
+from ..names import check_id, is_valid_id
 
 CATALOG_FORMAT = 1
-_ID_CHARS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-")
-
-
-def is_valid_id(value: str) -> bool:
-    """Ids match ``[A-Za-z0-9_-]+``: safe as a path segment and a SQL name part."""
-    return bool(value) and set(value) <= _ID_CHARS
-
-
-def atomic_write(path: Path, data: str | bytes) -> None:
-    """Write ``data`` to ``path`` so readers see the old or the new file, never half."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    mode = "wb" if isinstance(data, bytes) else "w"
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, mode, **({} if mode == "wb" else {"encoding": "utf-8"})) as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 @dataclass
@@ -173,13 +152,27 @@ class Catalog:
         raise PortNotFound(f"product {product_id!r} has no output port {port_id!r} (ports: {names})")
 
     def check_status(self, product_id: str) -> dict[str, Any]:
-        """The latest published test results in short: ``{result, passed, total, at}``, or ``{}``."""
+        """The latest published test results in short (``CheckStatus`` in the catalog schema), or ``{}``.
+
+        A failed check of severity warning counts as a warning, not a failure.
+        """
         try:
             data = json.loads(self.file(product_id, "test-results.json").read_text(encoding="utf-8"))
         except (CatalogError, ValueError):
             return {}
-        checks = data.get("checks") or []
-        return {"result": data.get("result"), "passed": sum(1 for c in checks if c.get("success")), "total": len(checks), "at": data.get("timestamp")}
+        checks = [c for c in data.get("checks") or [] if isinstance(c, dict)] if isinstance(data, dict) else []
+        status = [c.get("status") or ("passed" if c.get("success") else "failed" if (c.get("severity") or "error") == "error" else "warning") for c in checks]
+        failed, warnings = status.count("failed"), status.count("warning")
+        result = "failed" if failed else ("warning" if warnings else "passed")
+        return {"result": result, "passed": status.count("passed"), "warnings": warnings, "failed": failed, "total": len(checks), "at": data.get("timestamp")}
+
+    def port_snapshot(self, product_id: str, port_id: str) -> Path:
+        """The Parquet snapshot of a published port; ``CatalogError`` when it was published without data."""
+        self.port(product_id, port_id)
+        path = self.version_dir(product_id) / "data" / f"{port_id}.parquet"
+        if not path.is_file():
+            raise CatalogError(f"{product_id}.{port_id} is published without data (no {path}); republish the product")
+        return path
 
     def file(self, product_id: str, relative: str) -> Path:
         """A file inside the current version; refuses paths that leave it."""
@@ -191,10 +184,90 @@ class Catalog:
             raise CatalogError(f"no file {relative!r} in {base}")
         return target
 
+    # -- writing ---------------------------------------------------------------------------------
+    @contextmanager
+    def lock(self) -> Iterator[None]:
+        """Serialise writers of one catalog directory (readers need no lock)."""
+        with open(self.root / ".lock", "a+") as fh:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
 
-def split_port_ref(ref: str) -> tuple[str, str]:
-    """``'product.port'`` → ``('product', 'port')``; ids have no dots so the first dot splits."""
-    product, dot, port = ref.partition(".")
-    if not dot or not is_valid_id(product) or not is_valid_id(port):
-        raise PortNotFound(f"{ref!r} is not a port reference: write <product>.<port>")
-    return product, port
+    def write_version(
+        self,
+        summary: dict[str, Any],
+        *,
+        files: dict[str, str],
+        data: dict[str, Path],
+        extra: dict[str, str | None],
+        content_hash: str,
+    ) -> tuple[int, bool]:
+        """Publish one version of ``summary['id']``: ``(version, changed)``.
+
+        The version is assembled in a temporary folder, renamed to
+        ``versions/<n>`` and made current by replacing ``CURRENT`` — readers
+        see the old version or the new one, never half. Identical content
+        (``content_hash``) publishes nothing. ``files`` maps relative paths to
+        text; ``data`` port ids to Parquet files; ``extra`` file names
+        (``test-results.json``, ``docs.html``) to text or None.
+        """
+        product_id = check_id(summary["id"], "product id")
+        product_dir = self.root / product_id
+        versions = product_dir / "versions"
+        try:
+            versions.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise CatalogError(f"cannot write to catalog {self.root}: {exc.strerror or exc}") from None
+        with self.lock():
+            _remove_stale_temp(product_dir)
+            previous = self.summary(product_id) if (product_dir / "CURRENT").is_file() else None
+            if previous is not None and previous.get("content_hash") == content_hash:
+                return int(previous.get("catalog_version") or self.current_version(product_id)), False
+            number = max((int(p.name) for p in versions.iterdir() if p.name.isdigit()), default=0) + 1
+            tmp = product_dir / f".tmp-{uuid.uuid4().hex}"
+            try:
+                tmp.mkdir()
+                for rel, text in files.items():
+                    path = inside(tmp, rel)
+                    path.parent.mkdir(parents=True, exist_ok=True)
+                    path.write_text(text, encoding="utf-8")
+                for port, src in data.items():
+                    (tmp / "data").mkdir(exist_ok=True)
+                    shutil.copyfile(src, inside(tmp / "data", f"{check_id(port, 'port id')}.parquet"))
+                for name, text in extra.items():
+                    if text is not None:
+                        inside(tmp, name).write_text(text, encoding="utf-8")
+                full = dict(summary)
+                full.update(
+                    published_at=datetime.now(timezone.utc).isoformat(),
+                    catalog_version=number,
+                    content_hash=content_hash,
+                    docs="docs.html" if extra.get("docs.html") is not None else None,
+                    files=listing(files, data, extra),
+                )
+                (tmp / "summary.json").write_text(json.dumps(full, indent=2, default=str), encoding="utf-8")
+                os.rename(tmp, versions / str(number))
+            except OSError as exc:
+                shutil.rmtree(tmp, ignore_errors=True)
+                raise CatalogError(f"cannot write version {number} of {product_id} to {self.root}: {exc.strerror or exc}") from None
+            except BaseException:
+                shutil.rmtree(tmp, ignore_errors=True)
+                raise
+            try:
+                atomic_write(product_dir / "CURRENT", f"{number}\n")
+            except DataProductError as exc:
+                raise CatalogError(str(exc)) from None
+        return number, True
+
+
+def listing(files: dict[str, str], data: dict[str, Path], extra: dict[str, str | None]) -> list[str]:
+    """The files of a version, as its summary lists them."""
+    return sorted(files) + [f"data/{p}.parquet" for p in sorted(data)] + sorted(k for k, v in extra.items() if v is not None)
+
+
+def _remove_stale_temp(product_dir: Path) -> None:
+    """Temp folders of publishers killed half-way: under the lock nobody else is writing one."""
+    for tmp in product_dir.glob(".tmp-*"):
+        shutil.rmtree(tmp, ignore_errors=True)

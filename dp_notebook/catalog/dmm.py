@@ -1,0 +1,111 @@
+"""A Data Mesh Manager read like a catalog directory: one listing request, contracts on demand.
+
+    >>> DataMeshManagerCatalog(DataMeshManagerClient("https://dmm.example.com")).products()  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.parse
+from typing import Any
+
+from ..errors import CatalogError, PortNotFound
+from ..publish.http import DataMeshManagerClient
+
+PII_CLASSIFICATIONS = ("restricted", "confidential", "pii")  # ODCS classifications read as PII from a DMM contract
+
+
+def dmm_summary(doc: dict[str, Any]) -> dict[str, Any]:
+    """A DPS 0.0.1 document from Data Mesh Manager → the listing entry a catalog's ``summary.json`` holds.
+
+    ``columns`` is ``None`` until the port's data contract is fetched (see ``DataMeshManagerCatalog.port``).
+
+    >>> dmm_summary({"id": "p", "info": {"title": "P", "owner": "t"}, "outputPorts": [{"id": "o", "dataContractId": "c"}]})["outputPorts"][0]["contractId"]
+    'c'
+    """
+    from ..spec.dps import from_dps  # lazily: the spec package loads pydantic, local catalogs never need it
+
+    p, _ = from_dps(doc)  # the one DPS reader: also takes the earlier name/teamId form
+    if not p.get("id"):
+        raise CatalogError(f"a data product from Data Mesh Manager has no id: {json.dumps(doc)[:120]}")
+    ports = []
+    for port in p.get("outputPorts") or []:
+        if not isinstance(port, dict) or not port.get("id"):
+            raise CatalogError(f"data product {p['id']!r} from Data Mesh Manager has an output port without an id")
+        ports.append(
+            {
+                "id": port["id"],
+                "name": port.get("name") or port["id"],
+                "description": port.get("description"),
+                "type": port.get("type"),
+                "location": port.get("location"),
+                "containsPii": bool(port.get("containsPii")),
+                "rolesAllowed": list(port.get("rolesAllowed") or []),
+                "contractId": port.get("dataContractId"),
+                "tags": list(port.get("tags") or []),
+                "columns": None,
+            }
+        )
+    keys = ("title", "owner", "domain", "description", "status", "archetype", "maturity")
+    return {"id": p["id"], **{k: p.get(k) for k in keys}, "tags": list(p.get("tags") or []), "docs": None, "outputPorts": ports}
+
+
+def odcs_columns(contract: dict[str, Any]) -> list[dict[str, Any]]:
+    """The columns of an ODCS v3 contract (its first schema object) in the summary's column shape.
+
+    >>> odcs_columns({"schema": [{"properties": [{"name": "email", "logicalType": "string", "classification": "restricted"}]}]})[0]["pii"]
+    True
+    """
+    schema = contract.get("schema") if isinstance(contract, dict) else None
+    props = (schema[0].get("properties") if schema and isinstance(schema[0], dict) else None) or []
+    return [
+        {
+            "name": prop.get("name"),
+            "type": prop.get("logicalType") or prop.get("physicalType"),
+            "physicalType": prop.get("physicalType"),
+            "description": prop.get("description"),
+            "required": bool(prop.get("required")),
+            "unique": bool(prop.get("unique")),
+            "classification": prop.get("classification"),
+            "pii": str(prop.get("classification") or "").lower() in PII_CLASSIFICATIONS
+            or any(c.get("property") == "pii" and c.get("value") in (True, "true") for c in prop.get("customProperties") or [] if isinstance(c, dict)),
+        }
+        for prop in props
+    ]
+
+
+class DataMeshManagerCatalog:
+    """A Data Mesh Manager read like a catalog directory: ``root``, ``products()``, ``port()``.
+
+    Products come from one listing request; a port's columns from its data
+    contract, fetched when the port is opened — 500 products cost one request.
+
+    >>> DataMeshManagerCatalog(DataMeshManagerClient("https://dmm.example.com")).products()  # doctest: +SKIP
+    """
+
+    def __init__(self, client: DataMeshManagerClient) -> None:
+        self.client = client
+        self.root = client.url
+        summaries = (dmm_summary(doc) for doc in client.list_products())
+        self._summaries = {s["id"]: s for s in sorted(summaries, key=lambda s: s["id"])}
+
+    def products(self) -> list[dict[str, Any]]:
+        return list(self._summaries.values())
+
+    def port(self, product_id: str, port_id: str) -> dict[str, Any]:
+        """One port's summary entry, with its columns from the data contract; ``PortNotFound`` lists what there is."""
+        summary = self._summaries.get(product_id)
+        if summary is None:
+            raise PortNotFound(f"no product {product_id!r} in Data Mesh Manager {self.root} (products: {', '.join(self._summaries) or 'none'})")
+        port = next((p for p in summary["outputPorts"] if p["id"] == port_id), None)
+        if port is None:
+            raise PortNotFound(f"product {product_id!r} has no output port {port_id!r} (ports: {', '.join(p['id'] for p in summary['outputPorts']) or 'none'})")
+        if port["columns"] is None:
+            port["columns"] = odcs_columns(self.client.get_contract(port["contractId"])) if port["contractId"] else []
+        return port
+
+    def product_url(self, product_id: str) -> str:
+        return f"{self.root}/dataproducts/{urllib.parse.quote(product_id, safe='')}"
+
+    def check_status(self, product_id: str) -> dict[str, Any]:
+        return {}  # unknown: DMM keeps test results, but the listing does not carry them

@@ -1,0 +1,108 @@
+"""Assembling a product's publish: lint, tests, files, snapshots — then the plan and its execution.
+
+Reads the product facade's public API only (``lint``, ``summary``,
+``docs_html``, ``state``, ``workspace``, ``engine``, ``settings``).
+"""
+
+from __future__ import annotations
+
+import os
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from ..errors import SpecError
+
+
+def publish_product(dp: Any, to: str | os.PathLike | None, *, dry_run: bool, allow_breaking: bool, skip_tests: bool):
+    """See ``DataProduct.publish``."""
+    from ..checks.runner import run_all
+    from .plan import execute, plan_publish
+
+    settings = dp.settings
+    target = str(to) if to else settings.publish_to
+    remote = target if target and "://" in target else None
+    catalog_dir = Path(target) if target and not remote else dp.workspace.catalog_dir
+    lint = dp.lint()
+    if not lint.success:
+        lines = "\n".join(f"  {f}" for f in lint.errors)
+        raise SpecError(f"publish of {dp.id} refused: lint found {len(lint.errors)} error(s):\n{lines}")
+    results = None if skip_tests else run_all(dp.workspace, dp.engine, dp.state, dp.namespace, record=not dry_run).raise_for_failure()
+    test_doc = test_results_doc(dp.id, results)
+    with snapshots(dp) as data:
+        plan = plan_publish(
+            catalog_dir=catalog_dir, remote=remote, summary=dp.summary(), files=publish_files(dp), data=data,
+            test_results=test_doc, docs_html=dp.docs_html(), remote_documents=remote_documents(dp, test_doc) if remote else None,
+            allow_breaking=allow_breaking, dry_run=dry_run,
+        )
+        published = dp.workspace.read_status(dp.id).get("published", {})
+        unchanged = bool(remote) and published.get(remote) == plan.content_hash
+        report = execute(plan, api_key=settings.api_key, remote_unchanged=unchanged)
+    if remote and not dry_run:
+        dp.workspace.write_status(dp.id, {"published": {**published, remote: plan.content_hash}})
+    return report
+
+
+def publish_files(dp: Any) -> dict[str, str]:
+    """DPS, ODPS and the contracts (under ``contracts/``) as the catalog version holds them."""
+    from ..exports import export_files
+
+    files: dict[str, str] = {}
+    for fmt in ("dps", "odps"):
+        files.update(export_files(dp.workspace, dp.engine, dp.state, fmt))
+    for name, text in export_files(dp.workspace, dp.engine, dp.state, "odcs").items():
+        files[f"contracts/{name}"] = text
+    return files
+
+
+def remote_documents(dp: Any, test_doc: dict[str, Any] | None):
+    """``(DPS document, {contract id: ODCS document}, [test results])`` for a Data Mesh Manager."""
+    from ..exports import server_info
+    from ..spec.dps import to_dps
+    from ..spec.export import to_odcs
+
+    spec = dp.spec
+    info = server_info(dp.workspace, dp.engine, dp.state)
+    contracts = {
+        spec.contract_id(p): to_odcs(spec, p, database_path=info["database_path"], parquet_path=info["parquet_paths"].get(p.id), quality=info["quality"].get(p.id), spark=info.get("spark"))
+        for p in spec.outputPorts
+    }
+    return to_dps(spec), contracts, [test_doc] if test_doc else None
+
+
+@contextmanager
+def snapshots(dp: Any):
+    """Parquet snapshots of every built output port, in a temp dir removed afterwards."""
+    import tempfile
+
+    from ..names import private_schema, quote
+
+    schema = private_schema(dp.id)
+    engine = dp.engine
+    with tempfile.TemporaryDirectory(prefix="dp-publish-") as tmp:
+        out: dict[str, Path] = {}
+        with engine.connect(where="publish") as con:
+            built = [port for port in dp.spec.outputPorts if engine.has_relation(con, schema, port.id)]
+        for port in built:
+            view_schema, view = dp.spec.view_name(port)
+            path = Path(tmp) / f"{port.id}.parquet"
+            engine.snapshot(f"{quote(view_schema)}.{quote(view)}", path)
+            out[port.id] = path
+        yield out
+
+
+def test_results_doc(product_id: str, results: Any) -> dict[str, Any] | None:
+    """The test-results document published beside the product (Data Mesh Manager shape)."""
+    if results is None:
+        return None
+    import uuid
+    from datetime import datetime, timezone
+
+    statuses = [r.status for r in results.results]
+    return {
+        "id": uuid.uuid4().hex,
+        "dataProductId": product_id,
+        "result": "failed" if "failed" in statuses else ("warning" if "warning" in statuses else "passed"),
+        "timestamp": datetime.now(timezone.utc).isoformat(),
+        "checks": [r.to_row() for r in results.results],
+    }

@@ -1,0 +1,235 @@
+"""Running a product notebook as CI does: ``run_notebook(...) -> RunReport``.
+
+    read the notebook -> (append the publish step) -> execute with papermill in the notebook's folder
+    -> export the executed notebook to HTML -> classify the outcome
+
+The kernel learns where to write its artifacts (specs, docs, results, JUnit)
+from ``DP_NOTEBOOK_RUN_DIR``, and the engine and publish settings the CLI was
+given from the other ``DP_NOTEBOOK_*`` variables: the kernel reads them with
+the same ``Settings`` as any notebook.
+
+Exit codes (DESIGN §9): 0 success, 1 failed checks, 2 misuse or a
+``UsageError`` in the notebook, 3 anything else (a broken cell, a dead kernel).
+
+    >>> report = run_notebook("example_notebooks/shelf_warmers.ipynb", out="build/sw")   # doctest: +SKIP
+    >>> report.exit_code                                                                  # doctest: +SKIP
+    0
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import DataProductError
+
+EXIT_OK, EXIT_CHECKS, EXIT_USAGE, EXIT_ERROR = 0, 1, 2, 3
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+# the outcome of a failed cell, by the name of its exception
+_EXIT_BY_ERROR = {"ChecksFailed": EXIT_CHECKS, "ContractViolation": EXIT_CHECKS, "UsageError": EXIT_USAGE}
+
+
+class RunError(DataProductError):
+    """The notebook cannot be run at all (missing, unreadable, bad parameters)."""
+
+
+@dataclass
+class RunReport:
+    """What a notebook run did: the outcome, where its artifacts are, and the failed cell if any."""
+
+    notebook: Path
+    out: Path
+    executed: Path
+    exit_code: int
+    elapsed_s: float
+    products: list[str] = field(default_factory=list)
+    failed_cell: int | None = None
+    execution_count: int | None = None
+    error_name: str | None = None
+    error_message: str | None = None
+
+    @property
+    def success(self) -> bool:
+        return self.exit_code == EXIT_OK
+
+    def __str__(self) -> str:
+        if self.success:
+            return f"dp-notebook run: {self.notebook.name}: ok in {self.elapsed_s:.1f}s; artifacts in {self.out}"
+        if self.failed_cell is None:
+            return f"dp-notebook run: {self.notebook.name}: {self.error_name}: {self.error_message}"
+        return (
+            f"dp-notebook run: {self.notebook.name}: cell {self.failed_cell} (execution {self.execution_count}) failed\n"
+            f"  {self.error_name}: {_shorten(self.error_message or '')}\n"
+            f"  the partially executed notebook is {self.executed}"
+        )
+
+
+def read_notebook(path: Path) -> dict[str, Any]:
+    """The notebook as JSON (no nbformat: its validator costs seconds of import for a lint)."""
+    try:
+        nb = json.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise RunError(f"cannot read notebook {path}: {exc.strerror or exc}") from None
+    except ValueError as exc:
+        raise RunError(f"{path} is not a notebook (invalid JSON: {exc})") from None
+    if not isinstance(nb, dict) or not isinstance(nb.get("cells"), list):
+        raise RunError(f"{path} is not a notebook (no cells)")
+    return nb
+
+
+def declarations(path: Path) -> list[tuple[str, int]]:
+    """The YAML bodies of a notebook's ``%%dataproduct declare`` cells, with their cell numbers."""
+    out = []
+    for i, cell in enumerate(read_notebook(path)["cells"], start=1):
+        if cell.get("cell_type") != "code":
+            continue
+        source = cell.get("source", "")
+        source = "".join(source) if isinstance(source, list) else str(source)
+        first, _, body = source.partition("\n")
+        if first.split()[:2] == ["%%dataproduct", "declare"]:
+            out.append((body, i))
+    return out
+
+
+def declared_ids(path: Path) -> list[str]:
+    """The ids of the products a notebook declares (read, not executed)."""
+    from .spec.load import spec_findings
+
+    ids = []
+    for body, n in declarations(path):
+        loaded, _ = spec_findings(body, name=f"{path} cell {n}", line_offset=1)
+        if loaded is not None:
+            ids.append(loaded.spec.id)
+    return ids
+
+
+def publish_cell(*, to: str | None, dry_run: bool, allow_breaking: bool) -> str:
+    """The cell ``dp-notebook publish`` appends: publish every product the notebook declared, with its state."""
+    args = [f"to={to!r}", f"dry_run={dry_run!r}", f"allow_breaking={allow_breaking!r}"]
+    return "# appended by dp-notebook publish: publishes what this notebook's own publish would\n" f"_dp_session.publish_all({', '.join(args)})"
+
+
+def run_notebook(
+    notebook: str | os.PathLike,
+    *,
+    parameters: dict[str, Any] | None = None,
+    out: str | os.PathLike | None = None,
+    kernel: str | None = None,
+    engine: str | None = None,
+    publish: dict[str, Any] | None = None,
+    environ: dict[str, str] | None = None,
+) -> RunReport:
+    """Execute ``notebook`` with papermill in its own folder; artifacts go to ``out`` (default ``build/<name>``).
+
+    ``publish={"to": ..., "dry_run": ..., "allow_breaking": ...}`` appends a step that
+    publishes every declared product after the notebook ran (the notebook's own
+    publish cells are deferred to it, so each product is published once).
+    """
+    import papermill as pm
+    from papermill.exceptions import PapermillExecutionError
+
+    path = Path(notebook).resolve()
+    if not path.is_file():
+        raise RunError(f"no such notebook: {notebook}")
+    nb = read_notebook(path)
+    products = declared_ids(path)
+    out_dir = Path(out or Path("build") / path.stem).resolve()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    executed = out_dir / path.name
+    overrides = {"DP_NOTEBOOK_RUN_DIR": str(out_dir), **(environ or {})}
+    if engine:
+        overrides["DP_NOTEBOOK_ENGINE"] = engine
+    if publish is not None:
+        overrides["DP_NOTEBOOK_PUBLISH_DEFERRED"] = "1"
+        nb["cells"].append({"cell_type": "code", "execution_count": None, "id": "dp-notebook-publish", "metadata": {"tags": ["dp-notebook-publish"]}, "outputs": [], "source": publish_cell(**publish)})
+    import nbformat
+
+    node = nbformat.from_dict(nb)
+    started = time.perf_counter()
+    report = RunReport(path, out_dir, executed, EXIT_OK, 0.0, products)
+    try:
+        with _environment(overrides):
+            pm.execute_notebook(
+                node, str(executed), parameters=parameters or {}, kernel_name=kernel, cwd=str(path.parent),
+                progress_bar=False, log_output=False, request_save_on_cell_execute=True,
+            )
+    except PapermillExecutionError as failure:
+        report.failed_cell, report.execution_count = failure.cell_index + 1, failure.exec_count
+        report.error_name, report.error_message = _failure_details(failure, executed)
+        report.exit_code = _EXIT_BY_ERROR.get(report.error_name, EXIT_ERROR)
+    except Exception as exc:  # noqa: BLE001 - a dead kernel, a missing kernel spec: the run itself broke
+        report.error_name, report.error_message = type(exc).__name__, _first_line(str(exc))
+        report.exit_code = EXIT_ERROR
+    report.elapsed_s = time.perf_counter() - started
+    _write_html(executed, out_dir)
+    return report
+
+
+@contextmanager
+def _environment(overrides: dict[str, str]) -> Iterator[None]:
+    """The kernel inherits this process's environment: set the run's variables for its start only."""
+    saved = {k: os.environ.get(k) for k in overrides}
+    os.environ.update(overrides)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def _failure_details(failure: Any, executed: Path) -> tuple[str, str]:
+    """(exception name, message) of the failed cell.
+
+    IPython shows a ``UsageError`` on stderr instead of as an error output, so
+    nbclient reports a bare ``CellExecutionError``: read the cell's stderr then.
+    """
+    ename = failure.ename
+    evalue = _ANSI.sub("", failure.evalue or "").strip()
+    if ename == "CellExecutionError" and not evalue and executed.exists():
+        cells = json.loads(executed.read_text(encoding="utf-8")).get("cells", [])
+        # papermill inserts error-marker cells, so find the failed cell by its status
+        failed = [c for c in cells if c.get("metadata", {}).get("papermill", {}).get("exception")]
+        for out in failed[0].get("outputs", []) if failed else []:
+            text = out.get("text", "")
+            text = _ANSI.sub("", "".join(text) if isinstance(text, list) else text) if out.get("name") == "stderr" else ""
+            if text.startswith("UsageError:"):
+                return "UsageError", text.removeprefix("UsageError:").strip()
+    return ename, evalue
+
+
+def _write_html(executed: Path, out: Path) -> None:
+    if not executed.exists():
+        return
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    try:
+        body, _ = HTMLExporter().from_notebook_node(nbformat.read(str(executed), as_version=4))
+    except Exception as exc:  # noqa: BLE001 - a broken export must not hide the run's own result
+        import sys
+
+        print(f"dp-notebook run: could not export {executed.name} to HTML: {_first_line(str(exc))}", file=sys.stderr)
+        return
+    (out / f"{executed.stem}.html").write_text(body, encoding="utf-8")
+
+
+def _first_line(text: str) -> str:
+    text = _ANSI.sub("", text).strip()
+    return text.splitlines()[0] if text else ""
+
+
+def _shorten(text: str, lines: int = 12) -> str:
+    rows = text.splitlines()
+    if len(rows) > lines:
+        rows = rows[:lines] + [f"... ({len(rows) - lines} more lines)"]
+    return "\n  ".join(rows)
