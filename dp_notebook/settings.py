@@ -125,7 +125,6 @@ class Settings:
     lock_timeout: float = 10.0
     run_dir: Path | None = None
     ci: bool = False
-    api_key: Secret | None = None
     spark_master: str | None = None  # environment overrides for any Spark product
     spark_remote: str | None = None
     publish_deferred: bool = False  # under `dp-notebook publish NOTEBOOK`: publish once, after the notebook ran
@@ -195,18 +194,23 @@ class Settings:
             lock_timeout=lock_timeout,
             run_dir=Path(env[RUN_DIR_ENV]).resolve() if env.get(RUN_DIR_ENV) else None,
             ci=bool(env.get("CI")),
-            api_key=api_key(env),
             spark_master=master,
             spark_remote=remote,
             publish_deferred=env.get("DP_NOTEBOOK_PUBLISH_DEFERRED") == "1",
             stamp=_stamp(config_path, env),
         )
 
+    @property
+    def api_key(self) -> Secret | None:
+        """The Data Mesh Manager key, read when it is needed: a notebook may set it after declaring."""
+        return api_key()
+
     def is_current(self, environ: Mapping[str, str] | None = None) -> bool:
-        """False once ``dp-notebook.yaml`` or a ``DP_NOTEBOOK_*`` variable changed since resolution.
+        """False once ``dp-notebook.yaml`` was created, edited or removed since resolution.
 
         A workspace re-resolves then, so editing the settings file in the middle of a
-        session takes effect at the next command, as a new process would see it.
+        session takes effect at the next command, as a new process would see it. The
+        environment is read once, when the workspace is first used.
         """
         env = os.environ if environ is None else environ
         try:
@@ -242,8 +246,7 @@ def _stamp(config_path: Path | None, env: Mapping[str, str]) -> tuple:
         stat = config_path.stat() if config_path else None
     except OSError:
         stat = None
-    variables = tuple(sorted((k, v) for k, v in env.items() if k.startswith("DP_NOTEBOOK_") or k in (API_KEY_ENV, "CI")))
-    return (str(config_path), stat.st_mtime_ns if stat else None, stat.st_size if stat else None, variables)
+    return (str(config_path), stat.st_mtime_ns if stat else None, stat.st_size if stat else None)
 
 
 def api_key(environ: Mapping[str, str] | None = None) -> Secret | None:

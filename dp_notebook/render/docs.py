@@ -71,13 +71,16 @@ def _port_section(port: dict[str, Any], files: dict[str, Any], examples: list[di
 def _checks_section(checks: list[dict[str, Any]]) -> str:
     if not checks:
         return "<p class=\"dpn-muted\">No checks have run yet.</p>"
-    failed = [c for c in checks if not c.get("success")]
-    head = badge("all passed", "ok") if not failed else badge(f"{len(failed)} failing", "fail")
+    status = {id(c): c.get("status") or ("passed" if c.get("success") else "failed" if (c.get("severity") or "error") == "error" else "warning") for c in checks}
+    failed = [c for c in checks if status[id(c)] == "failed"]
+    warned = [c for c in checks if status[id(c)] == "warning"]
+    head = badge(f"{len(failed)} failing", "fail") if failed else (badge(f"{len(warned)} warning", "warn") if warned else badge("all passed", "ok"))
     rows = []
+    pills = {"passed": badge("ok", "ok"), "warning": badge("warning", "warn"), "failed": badge("fail", "fail")}
     for c in sorted(checks, key=lambda c: (c.get("success", False), c.get("target", ""), c.get("kind", ""))):
         pct = c.get("unexpected_percent")
         rows.append([
-            badge("ok", "ok") if c.get("success") else badge("fail", "fail"), esc(c.get("kind")), f"<code>{esc(c.get('target'))}</code>",
+            pills[status[id(c)]], esc(c.get("kind")), f"<code>{esc(c.get('target'))}</code>",
             esc(c.get("name")), esc("" if c.get("unexpected_count") is None else c.get("unexpected_count")), esc("" if pct is None else f"{pct:.2f}%"), esc(c.get("message") or ""),
         ])
     return f"<div>{head} {len(checks)} checks</div>" + table(["", "kind", "target", "check", "unexpected", "%", "details"], rows, raw=True)
