@@ -118,6 +118,9 @@ def _parse_item(item: Any, i: int, line: int | None, source: str | None) -> Expe
 
 
 def _check_kwarg_types(name: str, kw: dict, where: str) -> None:
+    for key, value in kw.items():
+        if isinstance(value, dict) and "$PARAMETER" in value:
+            raise ExpectationError(where + f"{name}: {key} is a GX suite parameter ({value['$PARAMETER']!r}); write its value instead")
     mostly = kw.get("mostly")
     if mostly is not None and (not isinstance(mostly, (int, float)) or isinstance(mostly, bool) or not 0 <= mostly <= 1):
         raise ExpectationError(where + f"{name}: mostly must be a number between 0 and 1, got {mostly!r}")
@@ -130,9 +133,7 @@ def _check_kwarg_types(name: str, kw: dict, where: str) -> None:
     for key in ("min_value", "max_value", "value", "sum_total"):
         if key in kw and isinstance(kw[key], (list, dict)):
             raise ExpectationError(where + f"{name}: {key} must be a single value")
-    for key, value in kw.items():
-        if isinstance(value, dict) and "$PARAMETER" in value:
-            raise ExpectationError(where + f"{name}: {key} is a GX suite parameter ({value['$PARAMETER']!r}); write its value instead")
+
 
 
 def _where(source: str | None, index: int | None, line: int | None) -> str:
