@@ -55,8 +55,20 @@ class Params:
         return f"${name}"
 
 
-def _cast_param(params: Params, value: Any, col_type: str) -> str:
-    return f"CAST({params.add(value)} AS {col_type})"
+class InlineParams(Params):
+    """Values written as SQL literals (by sqlglot), for SQL that leaves dp-notebook: ODCS ``sql`` rules
+    that other tools run, dbt tests. Never for SQL run with user input at hand."""
+
+    def add(self, value: Any) -> str:
+        from sqlglot import exp
+
+        return exp.convert(value).sql(dialect="duckdb")
+
+
+def _cast_param(params: Params, value: Any, col_type: str | None) -> str:
+    # without a known column type (a contract's SQL written before the data exists) DuckDB's
+    # implicit literal casts compare like with like
+    return params.add(value) if col_type is None else f"CAST({params.add(value)} AS {col_type})"
 
 
 def _map_result(unexpected: int, denominator: int, mostly: float | None, extra: dict | None = None) -> dict[str, Any]:

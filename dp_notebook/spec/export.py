@@ -64,7 +64,13 @@ def to_odcs(
     quality: list[dict[str, Any]] | None = None,
     spark: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """One ODCS v3.1.0 data contract for ``port`` (``spark``: master/remote when Spark serves it)."""
+    """One ODCS v3.1.0 data contract for ``port``.
+
+    ``parquet_path``: the published snapshot, absolute or relative to the contract file (the
+    first server, so ``datacontract test`` reads it); ``database_path``: also list the
+    producer's DuckDB file; ``quality``: rules from ``checks.odcs.to_odcs_rules``;
+    ``spark``: master/remote when Spark serves the port.
+    """
     schema_name, view = spec.view_name(port)
     doc: dict[str, Any] = {
         "apiVersion": ODCS_API_VERSION,
@@ -124,7 +130,9 @@ def to_odcs(
         properties.append(prop)
     schema_obj: dict[str, Any] = {
         "name": port.id,
-        "physicalName": f"{schema_name}.{view}",
+        # the bare view name: datacontract-cli names a file server's table after the schema
+        # object and reads a DuckDB server's tables inside the server's `schema`
+        "physicalName": view,
         "physicalType": "view" if port.kind == "sql" else "files",
         "logicalType": "object",
     }
@@ -136,18 +144,9 @@ def to_odcs(
         schema_obj["quality"] = table_rules
     doc["schema"] = [schema_obj]
 
-    servers = []
-    if spark is not None:  # ODCS has no Spark server type: a custom one naming the catalog and database
-        server = {"server": "spark", "type": "custom", "description": f"Apache Spark ({spark.get('remote') or spark.get('master')})", "catalog": "spark_catalog", "database": schema_name}
-        if spark.get("remote"):
-            server["endpointUrl"] = spark["remote"]
-        servers.append(server)
-    elif database_path:
-        servers.append({"server": "local-duckdb", "type": "duckdb", "database": database_path, "schema": schema_name})
-    if parquet_path:
-        servers.append({"server": "local-parquet", "type": "local", "path": parquet_path, "format": "parquet"})
-    if servers:
-        doc["servers"] = servers
+    doc_servers = _servers(schema_name, database_path=database_path, parquet_path=parquet_path, spark=spark)
+    if doc_servers:
+        doc["servers"] = doc_servers
     if port.rolesAllowed:
         doc["roles"] = [{"role": r, "access": "read"} for r in port.rolesAllowed]
     price = port.price or spec.price
@@ -161,6 +160,35 @@ def to_odcs(
         custom.append({"property": "location", "value": port.location})
     doc["customProperties"] = custom
     return doc
+
+
+def _servers(schema_name: str, *, database_path: str | None, parquet_path: str | None, spark: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """Where the port's data can be read; the first one is what ``datacontract test`` reads by default.
+
+    The Parquet snapshot comes first: any DuckDB (and datacontract-cli) reads it. The
+    producer's DuckDB file follows only when asked for: DuckDB refuses files written by a
+    newer storage version, and the producing kernel holds the file's lock while it works
+    (docs/interop.md has the measurements).
+    """
+    servers: list[dict[str, Any]] = []
+    if parquet_path:
+        servers.append(
+            {"server": "parquet", "type": "local", "path": str(parquet_path), "format": "parquet", "description": "Published Parquet snapshot of the port" + (" (path relative to this contract)" if not _is_absolute(str(parquet_path)) else "")}
+        )
+    if spark is not None:  # ODCS has no Spark server type: a custom one naming the catalog and database
+        server = {"server": "spark", "type": "custom", "description": f"Apache Spark ({spark.get('remote') or spark.get('master')})", "catalog": "spark_catalog", "database": schema_name}
+        if spark.get("remote"):
+            server["endpointUrl"] = spark["remote"]
+        servers.append(server)
+    elif database_path:
+        servers.append({"server": "local-duckdb", "type": "duckdb", "database": str(database_path), "schema": schema_name, "description": "The producer's DuckDB workspace (readable while no kernel holds it)"})
+    return servers
+
+
+def _is_absolute(path: str) -> bool:
+    from pathlib import PurePosixPath, PureWindowsPath
+
+    return "://" in path or PurePosixPath(path).is_absolute() or PureWindowsPath(path).is_absolute()
 
 
 def _sla(spec, port) -> list[dict[str, Any]]:
