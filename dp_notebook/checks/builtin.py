@@ -94,11 +94,33 @@ def _column_map(pred: str, col: str, scope: str, mostly: float | None) -> Compil
 def _between(value: Any, lo: Any, hi: Any, strict_min: bool = False, strict_max: bool = False) -> bool:
     if value is None:
         return False
+    lo, hi = _like(value, lo), _like(value, hi)
     if lo is not None and (value <= lo if strict_min else value < lo):
         return False
     if hi is not None and (value >= hi if strict_max else value > hi):
         return False
     return True
+
+
+def _like(value: Any, bound: Any) -> Any:
+    """A text bound read as the observed value's type: '2030-01-01' against a timestamp, as DuckDB would."""
+    import datetime as dt
+
+    if not isinstance(bound, str) or isinstance(value, str):
+        return bound
+    try:
+        if isinstance(value, dt.datetime):
+            parsed = dt.datetime.fromisoformat(bound)
+            if value.tzinfo is not None and parsed.tzinfo is None:
+                parsed = parsed.replace(tzinfo=value.tzinfo)
+            return parsed
+        if isinstance(value, dt.date):
+            return dt.date.fromisoformat(bound)
+        if isinstance(value, (int, float)):
+            return float(bound)
+    except ValueError:
+        pass
+    return bound
 
 
 def _values_list(params: Params, values: list[Any], col_type: str) -> tuple[str, str]:

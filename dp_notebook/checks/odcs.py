@@ -40,8 +40,10 @@ def to_odcs_rules(expectations: list[Expectation], *, column_types: dict[str, st
         'nullValues'
     """
     out = []
-    for e in expectations:
+    for i, e in enumerate(expectations):
         rule = _library_rule(e) or _sql_rule(e, column_types or {}) or _custom_rule(e)
+        # a stable id: datacontract-cli reports it with each result (qualityId)
+        rule = {"id": _rule_id(e, i), **rule}
         rule.setdefault("description", e.kwargs.get("description") or e.label())
         severity = e.kwargs.get("severity")
         if severity and severity != "error":
@@ -50,6 +52,14 @@ def to_odcs_rules(expectations: list[Expectation], *, column_types: dict[str, st
             rule["column"] = e.column
         out.append(rule)
     return out
+
+
+def _rule_id(e: Expectation, i: int) -> str:
+    import re
+
+    what = e.name.removeprefix("expect_")
+    on = e.column or "_".join(e.kwargs.get("column_list") or []) or "table"
+    return re.sub(r"[^A-Za-z0-9_-]", "_", f"{on}-{what}-{i}")
 
 
 def _percent_bound(kw: dict[str, Any]) -> dict[str, Any]:
