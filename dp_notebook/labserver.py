@@ -3,10 +3,11 @@
     GET /dp-notebook/api/products                      {"version": 1, "catalog", "products": [summary, ...]}
     GET /dp-notebook/api/products/<id>                 one product's summary
     GET /dp-notebook/api/products/<id>/files/<path>    a file of the current version (docs.html, contracts/...)
-    GET /dp-notebook/api/docs/<id>/<path>[?dir=D]      the workspace's unpublished docs (``%dataproduct docs``):
-                                                       <workspace>/docs/<id>/<path>, the workspace being the
-                                                       first .dp/ walking up from D (a notebook's folder,
-                                                       relative to the server root) to the root
+    GET /dp-notebook/api/docs/<id>/<path>              the workspace's unpublished docs (``%dataproduct docs``):
+    GET /dp-notebook/api/docs-in/<D>/<id>/<path>       <workspace>/docs/<id>/<path>, the workspace being the
+                                                       first .dp/ walking up from D (a notebook's folder relative
+                                                       to the server root, URL-encoded as one segment) to the root;
+                                                       the page's relative links (specs/...) keep D that way
 
 Reads the catalog directory only (never the DuckDB file, DESIGN §9). The
 catalog is ``DP_NOTEBOOK_CATALOG``, else ``<DP_NOTEBOOK_HOME>/catalog``, else
@@ -147,13 +148,14 @@ class DocsHandler(_Base, JupyterHandler):
     """The workspace's docs as ``%dataproduct docs`` wrote them (unpublished), for the lab's docs tab."""
 
     @web.authenticated
-    def get(self, product_id: str, relative: str) -> None:
+    def get(self, *args: str) -> None:
+        notebook_dir, product_id, relative = args if len(args) == 3 else (None, *args)
         if not self._check_id(product_id):
             return
-        if relative.startswith("/") or ".." in Path(relative).parts:
+        if relative.startswith("/") or ".." in Path(relative).parts or (notebook_dir and ".." in Path(notebook_dir).parts):
             return self._error(400, "file paths must stay inside the product's docs folder")
         root = self.settings.get("server_root_dir") or os.getcwd()
-        folder = (docs_dir(root, self.get_argument("dir", None)) / product_id).resolve()
+        folder = (docs_dir(root, notebook_dir) / product_id).resolve()
         path = (folder / relative).resolve()
         if folder not in path.parents or not path.is_file():
             return self._error(404, f"no docs file {relative!r} for {product_id} in {folder}: run %dataproduct docs first")
@@ -170,6 +172,7 @@ def _load_jupyter_server_extension(serverapp: Any) -> None:
             (url_path_join(base, "products", r"([^/]+)"), ProductHandler),
             (url_path_join(base, "products", r"([^/]+)", "files", r"(.+)"), FileHandler),
             (url_path_join(base, "docs", r"([^/]+)", r"(.+)"), DocsHandler),
+            (url_path_join(base, "docs-in", r"([^/]+)", r"([^/]+)", r"(.+)"), DocsHandler),
         ],
     )
     serverapp.log.info("dp-notebook: catalog API at %s (catalog %s)", base, catalog_dir(serverapp.root_dir))

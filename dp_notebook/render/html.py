@@ -24,8 +24,9 @@ def component_css() -> str:
     """The components' stylesheet, comments and indentation stripped (each card carries a copy)."""
     text = _CSS_PATH.read_text(encoding="utf-8")
     text = re.sub(r"/\*.*?\*/", "", text, flags=re.S)
-    text = re.sub(r"\s*\n\s*", "", text)
-    return re.sub(r"\s*([{};,])\s*", r"\1", text).replace(";}", "}")
+    text = re.sub(r"\s+", " ", text)
+    text = re.sub(r"\s*([{};,>])\s*", r"\1", text)
+    return re.sub(r":\s+", ":", text).replace(";}", "}")
 
 
 def __getattr__(name: str) -> Any:  # CARD_CSS kept for callers of the first round
