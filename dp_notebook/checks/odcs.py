@@ -224,18 +224,27 @@ def _table_rule(e: Expectation, table: str) -> tuple[str, dict[str, Any]] | None
 
 
 def _sql_rule(e: Expectation, column_types: dict[str, str]) -> dict[str, Any] | None:
-    from .gx import to_gx_item
-
     found = expectation_sql(e, column_types)
     if found is None:
         return None
     query, operator = found
-    return {
-        "type": "sql",
-        "query": query,
-        **operator,
-        "customProperties": [{"property": EXPECTATION_PROPERTY, "value": to_gx_item(e)}],
-    }
+    # the expectation as dp-notebook wrote it (row condition text and all), so it imports back equal
+    carried = {"type": e.name, "kwargs": dict(e.kwargs)}
+    return {"type": "sql", "query": query, **operator, "customProperties": [{"property": EXPECTATION_PROPERTY, "value": carried}]}
+
+
+def table_level_rule(rule: dict[str, Any]) -> dict[str, Any]:
+    """A column rule for a contract that declares no such property: as an sql rule on the table
+    (the column is named in its query and in the carried expectation)."""
+    out = {k: v for k, v in rule.items() if k != "column"}
+    if rule.get("type") in ("sql", "custom", "text"):
+        return out
+    (e,), _ = from_odcs_rules([rule])
+    found = _sql_rule(e, {})
+    if found is None:
+        return out
+    head = {"id": rule["id"]} if "id" in rule else {}
+    return {**head, **found, **{k: rule[k] for k in ("description", "severity") if k in rule}}
 
 
 # -- import -------------------------------------------------------------------------------------
@@ -325,7 +334,8 @@ def _library(rule: dict[str, Any], column: str | None, where: str) -> dict[str, 
             return {"expect_table_row_count_to_equal": {"value": rule["mustBe"]}}
         lo = rule.get("mustBeGreaterOrEqualTo", (rule["mustBeGreaterThan"] + 1) if "mustBeGreaterThan" in rule else None)
         hi = rule.get("mustBeLessOrEqualTo", (rule["mustBeLessThan"] - 1) if "mustBeLessThan" in rule else None)
-        return {"expect_table_row_count_to_be_between": {"min_value": lo, "max_value": hi}}
+        bounds = {k: v for k, v in (("min_value", lo), ("max_value", hi)) if v is not None}
+        return {"expect_table_row_count_to_be_between": bounds}
     raise ExpectationError(f"{where}: unknown ODCS metric {metric!r}")
 
 

@@ -98,11 +98,16 @@ def to_odcs(
     properties = []
     column_rules: dict[str, list[dict[str, Any]]] = {}
     table_rules: list[dict[str, Any]] = []
+    declared = {c.name for c in port.columns}
     for rule in list(port.quality) + list(quality or []):
         col = rule.get("column") if isinstance(rule, dict) else None
         clean = {k: v for k, v in rule.items() if k != "column"}
-        if col:
+        if col and col in declared:
             column_rules.setdefault(col, []).append(clean)
+        elif col:  # no property to hang it on: a table-level rule that names its column
+            from ..checks.odcs import table_level_rule
+
+            table_rules.append(table_level_rule(rule))
         else:
             table_rules.append(clean)
     for col in port.columns:
@@ -191,6 +196,9 @@ def _is_absolute(path: str) -> bool:
     return "://" in path or PurePosixPath(path).is_absolute() or PureWindowsPath(path).is_absolute()
 
 
+_SLO_OPERATORS = ("mustBe", "mustBeGreaterThan", "mustBeGreaterOrEqualTo", "mustBeLessThan", "mustBeLessOrEqualTo")
+
+
 def _sla(spec, port) -> list[dict[str, Any]]:
     from ..checks.quality import parse_duration, parse_ratio
 
@@ -207,7 +215,11 @@ def _sla(spec, port) -> list[dict[str, Any]]:
             desc = f"between {slo.min if slo.min is not None else '-'} and {slo.max if slo.max is not None else '-'} rows"
             out.append({"property": "rowCount", "value": desc, "element": port.id})
         else:
-            out.append({"property": slo.name or "sql", "value": slo.query, "description": slo.description or "custom SQL objective"})
+            entry = {"property": slo.name or "sql", "value": slo.query, "description": slo.description or "custom SQL objective"}
+            bounds = {op: getattr(slo, op) for op in _SLO_OPERATORS if getattr(slo, op) is not None}
+            if bounds:  # ODCS has no operator on SLAs: the extended value (a scalar) keeps it for import
+                entry["valueExt"] = ", ".join(f"{op} {value}" for op, value in bounds.items())
+            out.append(entry)
     return out
 
 
