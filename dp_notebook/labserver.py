@@ -3,6 +3,11 @@
     GET /dp-notebook/api/products                      {"version": 1, "catalog", "products": [summary, ...]}
     GET /dp-notebook/api/products/<id>                 one product's summary
     GET /dp-notebook/api/products/<id>/files/<path>    a file of the current version (docs.html, contracts/...)
+    GET /dp-notebook/api/docs/<id>/<path>              the workspace's unpublished docs (``%dataproduct docs``):
+    GET /dp-notebook/api/docs-in/<D>/<id>/<path>       <workspace>/docs/<id>/<path>, the workspace being the
+                                                       first .dp/ walking up from D (a notebook's folder relative
+                                                       to the server root, URL-encoded as one segment) to the root;
+                                                       the page's relative links (specs/...) keep D that way
 
 Reads the catalog directory only (never the DuckDB file, DESIGN §9). The
 catalog is ``DP_NOTEBOOK_CATALOG``, else ``<DP_NOTEBOOK_HOME>/catalog``, else
@@ -35,6 +40,38 @@ def catalog_dir(root_dir: str | os.PathLike) -> Path:
     if home:
         return Path(home).expanduser().resolve() / "catalog"
     return Path(root_dir).expanduser().resolve() / ".dp" / "catalog"
+
+
+def docs_dir(root_dir: str | os.PathLike, notebook_dir: str | None = None) -> Path:
+    """Where ``%dataproduct docs`` writes by default: ``<workspace>/docs``. The workspace is
+    ``DP_NOTEBOOK_HOME``, else the first ``.dp/`` from ``notebook_dir`` (relative to the server root,
+    never above it) up to the root, else ``<root>/.dp`` (the kernel's own rule, DESIGN §9)."""
+    home = os.environ.get("DP_NOTEBOOK_HOME")
+    if home:
+        return Path(home).expanduser().resolve() / "docs"
+    root = Path(root_dir).expanduser().resolve()
+    here = (root / (notebook_dir or "")).resolve()
+    if here != root and root not in here.parents:
+        here = root
+    for folder in [here, *here.parents]:
+        if (folder / ".dp").is_dir():
+            return folder / ".dp" / "docs"
+        if folder == root:
+            break
+    return root / ".dp" / "docs"
+
+
+# the docs page is self-contained; keep it from running scripts with the server's origin
+_SANDBOX_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; script-src 'unsafe-inline'; sandbox allow-scripts"
+
+
+def _send_file(handler: JupyterHandler, path: Path) -> None:
+    ctype = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    if path.suffix in (".yaml", ".yml"):
+        ctype = "text/plain; charset=utf-8"
+    handler.set_header("Content-Type", ctype)
+    handler.set_header("Content-Security-Policy", _SANDBOX_CSP)
+    handler.finish(path.read_bytes())
 
 
 class _Base:
@@ -105,13 +142,25 @@ class FileHandler(_Base, JupyterHandler):  # serves files, not JSON
             return self._error(404, str(exc))
         except CatalogError as exc:
             return self._error(404 if "no file" in str(exc) else 400, str(exc))
-        ctype = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-        if path.suffix in (".yaml", ".yml"):
-            ctype = "text/plain; charset=utf-8"
-        self.set_header("Content-Type", ctype)
-        # the docs page is self-contained; keep it from running scripts with the server's origin
-        self.set_header("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src data:; script-src 'unsafe-inline'; sandbox allow-scripts")
-        self.finish(path.read_bytes())
+        _send_file(self, path)
+
+
+class DocsHandler(_Base, JupyterHandler):
+    """The workspace's docs as ``%dataproduct docs`` wrote them (unpublished), for the lab's docs tab."""
+
+    @web.authenticated
+    def get(self, *args: str) -> None:
+        notebook_dir, product_id, relative = args if len(args) == 3 else (None, *args)
+        if not self._check_id(product_id):
+            return
+        if relative.startswith("/") or ".." in Path(relative).parts or (notebook_dir and ".." in Path(notebook_dir).parts):
+            return self._error(400, "file paths must stay inside the product's docs folder")
+        root = self.settings.get("server_root_dir") or os.getcwd()
+        folder = (docs_dir(root, notebook_dir) / product_id).resolve()
+        path = (folder / relative).resolve()
+        if folder not in path.parents or not path.is_file():
+            return self._error(404, f"no docs file {relative!r} for {product_id} in {folder}: run %dataproduct docs first")
+        _send_file(self, path)
 
 
 def _load_jupyter_server_extension(serverapp: Any) -> None:
@@ -123,6 +172,8 @@ def _load_jupyter_server_extension(serverapp: Any) -> None:
             (url_path_join(base, "products"), ProductsHandler),
             (url_path_join(base, "products", r"([^/]+)"), ProductHandler),
             (url_path_join(base, "products", r"([^/]+)", "files", r"(.+)"), FileHandler),
+            (url_path_join(base, "docs", r"([^/]+)", r"(.+)"), DocsHandler),
+            (url_path_join(base, "docs-in", r"([^/]+)", r"([^/]+)", r"(.+)"), DocsHandler),
         ],
     )
     serverapp.log.info("dp-notebook: catalog API at %s (catalog %s)", base, catalog_dir(serverapp.root_dir))

@@ -244,7 +244,7 @@ def test_odcs_quality_round_trip_and_contract_validates(df):
         {"expect_column_mean_to_be_between": {"column": "n", "min_value": 1}},
     ])
     rules = to_odcs_rules(suite)
-    assert [r.get("metric", r["type"]) for r in rules] == ["nullValues", "nullValues", "duplicateValues", "invalidValues", "invalidValues", "rowCount", "custom"]
+    assert [r.get("metric", r["type"]) for r in rules] == ["nullValues", "nullValues", "duplicateValues", "invalidValues", "invalidValues", "rowCount", "sql"]  # sql: datacontract-cli runs it
     back, sql_rules = from_odcs_rules(rules)
     assert [(e.name, e.kwargs) for e in back] == [(e.name, e.kwargs) for e in suite] and sql_rules == []
     spec = load_spec("id: p\ninfo: {owner: t}\noutputPorts:\n  - id: x_v1\n    schema:\n" + "".join(f"      - {{name: {c}}}\n" for c in df.columns)).spec

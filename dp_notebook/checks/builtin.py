@@ -55,8 +55,20 @@ class Params:
         return f"${name}"
 
 
-def _cast_param(params: Params, value: Any, col_type: str) -> str:
-    return f"CAST({params.add(value)} AS {col_type})"
+class InlineParams(Params):
+    """Values written as SQL literals (by sqlglot), for SQL that leaves dp-notebook: ODCS ``sql`` rules
+    that other tools run, dbt tests. Never for SQL run with user input at hand."""
+
+    def add(self, value: Any) -> str:
+        from sqlglot import exp
+
+        return exp.convert(value).sql(dialect="duckdb")
+
+
+def _cast_param(params: Params, value: Any, col_type: str | None) -> str:
+    # without a known column type (a contract's SQL written before the data exists) DuckDB's
+    # implicit literal casts compare like with like
+    return params.add(value) if col_type is None else f"CAST({params.add(value)} AS {col_type})"
 
 
 def _map_result(unexpected: int, denominator: int, mostly: float | None, extra: dict | None = None) -> dict[str, Any]:
@@ -82,11 +94,33 @@ def _column_map(pred: str, col: str, scope: str, mostly: float | None) -> Compil
 def _between(value: Any, lo: Any, hi: Any, strict_min: bool = False, strict_max: bool = False) -> bool:
     if value is None:
         return False
+    lo, hi = _like(value, lo), _like(value, hi)
     if lo is not None and (value <= lo if strict_min else value < lo):
         return False
     if hi is not None and (value >= hi if strict_max else value > hi):
         return False
     return True
+
+
+def _like(value: Any, bound: Any) -> Any:
+    """A text bound read as the observed value's type: '2030-01-01' against a timestamp, as DuckDB would."""
+    import datetime as dt
+
+    if not isinstance(bound, str) or isinstance(value, str):
+        return bound
+    try:
+        if isinstance(value, dt.datetime):
+            parsed = dt.datetime.fromisoformat(bound)
+            if value.tzinfo is not None and parsed.tzinfo is None:
+                parsed = parsed.replace(tzinfo=value.tzinfo)
+            return parsed
+        if isinstance(value, dt.date):
+            return dt.date.fromisoformat(bound)
+        if isinstance(value, (int, float)):
+            return float(bound)
+    except ValueError:
+        pass
+    return bound
 
 
 def _values_list(params: Params, values: list[Any], col_type: str) -> tuple[str, str]:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import difflib
 import inspect
-import re
 import time
 from pathlib import Path
 from typing import Any
@@ -29,8 +28,22 @@ def canonical_name(name: str) -> str | None:
     return ALIASES.get(name)
 
 
+# GX's top-level item fields besides type and kwargs; ``id`` and ``rendered_content`` are GX's own
+_GX_ITEM_FIELDS = ("meta", "severity", "description", "notes")
+_GX_IGNORED_FIELDS = ("id", "rendered_content", "expectation_context")
+SEVERITIES = {"error": "error", "critical": "error", "warning": "warning", "info": "info"}
+
+
 def parse_suite(data: Any, *, source: str | None = None, positions: Any = None) -> list[Expectation]:
-    """A YAML list of ``{name: {kwargs}}`` (or GX ``{type|expectation_type, kwargs}`` items, or a GX suite)."""
+    """A YAML list of ``{name: {kwargs}}`` (or GX ``{type|expectation_type, kwargs}`` items, or a GX suite).
+
+    GX items keep their top-level ``severity`` (``critical`` is ``error``), ``meta``,
+    ``description`` and ``notes``. Every item is checked; all problems are reported
+    together in one ``ExpectationError``, so no expectation is dropped unnoticed.
+
+        >>> [e.name for e in parse_suite([{"not_null": {"column": "id"}}])]
+        ['expect_column_values_to_not_be_null']
+    """
     if isinstance(data, dict) and "expectations" in data:
         data = data["expectations"]  # a whole GX suite
     if isinstance(data, dict):
@@ -38,42 +51,76 @@ def parse_suite(data: Any, *, source: str | None = None, positions: Any = None) 
     if not isinstance(data, list):
         raise ExpectationError(_where(source, None, None) + "expectations must be a YAML list of {expectation_name: {kwargs}}")
     out = []
+    problems: list[str] = []
     for i, item in enumerate(data):
         line = _line(positions, (i,))
-        if isinstance(item, str):
-            raw_name, kwargs = item, {}
-        elif isinstance(item, dict) and ("expectation_type" in item or "type" in item) and "kwargs" in item:
-            raw_name, kwargs = item.get("expectation_type") or item.get("type"), item.get("kwargs") or {}
-        elif isinstance(item, dict) and len(item) == 1:
-            raw_name, kwargs = next(iter(item.items()))
-            kwargs = {} if kwargs is None else kwargs
-        else:
-            raise ExpectationError(_where(source, i, line) + "write each expectation as {expectation_name: {kwargs}}")
-        if not isinstance(kwargs, dict):
-            raise ExpectationError(_where(source, i, line) + f"{raw_name}: kwargs must be a mapping, got {type(kwargs).__name__}")
-        name = canonical_name(str(raw_name))
-        if name is None:
-            hints = difflib.get_close_matches(str(raw_name), list(EXPECTATIONS) + list(ALIASES), n=3, cutoff=0.5)
-            hint = f"; did you mean {', '.join(hints)}?" if hints else ""
-            raise ExpectationError(_where(source, i, line) + f"unknown expectation {raw_name!r}{hint}")
-        spec = EXPECTATIONS[name]
-        missing = [k for k in spec.required if k not in kwargs and not (k == "type_list" and "type_" in kwargs)]
-        if name == "expect_column_values_to_be_between" and "min_value" not in kwargs and "max_value" not in kwargs:
-            missing.append("min_value or max_value")
-        if missing:
-            raise ExpectationError(_where(source, i, line) + f"{name}: missing kwarg(s) {', '.join(missing)}")
-        allowed = set(spec.required) | set(spec.optional) | COMMON_KWARGS
-        unknown = [k for k in kwargs if k not in allowed]
-        if unknown:
-            hint = difflib.get_close_matches(unknown[0], sorted(allowed), n=1)
-            extra = f"; did you mean '{hint[0]}'?" if hint else f" (allowed: {', '.join(sorted(set(spec.required) | set(spec.optional)))}, mostly)"
-            raise ExpectationError(_where(source, i, line) + f"{name}: unknown kwarg {unknown[0]!r}{extra}")
-        _check_kwarg_types(name, kwargs, _where(source, i, line))
-        out.append(Expectation(name, dict(kwargs), index=i, line=line, written_as=str(raw_name)))
+        try:
+            out.append(_parse_item(item, i, line, source))
+        except ExpectationError as exc:
+            problems.append(str(exc))
+    if len(problems) == 1:
+        raise ExpectationError(problems[0])
+    if problems:
+        raise ExpectationError(f"{len(problems)} of {len(data)} expectations cannot be used:\n" + "\n".join(f"  - {p}" for p in problems))
     return out
 
 
+def _parse_item(item: Any, i: int, line: int | None, source: str | None) -> Expectation:
+    where = _where(source, i, line)
+    if isinstance(item, str):
+        raw_name, kwargs = item, {}
+    elif isinstance(item, dict) and ("expectation_type" in item or "type" in item) and "kwargs" in item:
+        raw_name, kwargs = item.get("expectation_type") or item.get("type"), item.get("kwargs") or {}
+        if not isinstance(kwargs, dict):
+            raise ExpectationError(where + f"{raw_name}: kwargs must be a mapping, got {type(kwargs).__name__}")
+        kwargs = dict(kwargs)
+        unknown = [k for k in item if k not in ("type", "expectation_type", "kwargs", *_GX_ITEM_FIELDS, *_GX_IGNORED_FIELDS)]
+        if unknown:
+            raise ExpectationError(where + f"{raw_name}: unknown field {unknown[0]!r} beside kwargs (GX items have {', '.join(_GX_ITEM_FIELDS)})")
+        for key in _GX_ITEM_FIELDS:
+            if item.get(key) not in (None, {}, "") and key not in kwargs:
+                kwargs[key] = item[key]
+    elif isinstance(item, dict) and len(item) == 1:
+        raw_name, kwargs = next(iter(item.items()))
+        kwargs = {} if kwargs is None else kwargs
+    else:
+        raise ExpectationError(where + "write each expectation as {expectation_name: {kwargs}}")
+    if not isinstance(kwargs, dict):
+        raise ExpectationError(where + f"{raw_name}: kwargs must be a mapping, got {type(kwargs).__name__}")
+    name = canonical_name(str(raw_name))
+    if name is None:
+        hints = difflib.get_close_matches(str(raw_name), list(EXPECTATIONS) + list(ALIASES), n=3, cutoff=0.5)
+        hint = f"; did you mean {', '.join(hints)}?" if hints else ""
+        raise ExpectationError(where + f"unknown expectation {raw_name!r}{hint}")
+    spec = EXPECTATIONS[name]
+    missing = [k for k in spec.required if k not in kwargs and not (k == "type_list" and "type_" in kwargs)]
+    if name == "expect_column_values_to_be_between" and "min_value" not in kwargs and "max_value" not in kwargs:
+        missing.append("min_value or max_value")
+    if missing:
+        raise ExpectationError(where + f"{name}: missing kwarg(s) {', '.join(missing)}")
+    allowed = set(spec.required) | set(spec.optional) | COMMON_KWARGS
+    unknown = [k for k in kwargs if k not in allowed]
+    if unknown:
+        hint = difflib.get_close_matches(unknown[0], sorted(allowed), n=1)
+        extra = f"; did you mean '{hint[0]}'?" if hint else f" (allowed: {', '.join(sorted(set(spec.required) | set(spec.optional)))}, mostly)"
+        raise ExpectationError(where + f"{name}: unknown kwarg {unknown[0]!r}{extra}")
+    _check_kwarg_types(name, kwargs, where)
+    if "severity" in kwargs:
+        severity = SEVERITIES.get(str(kwargs["severity"]).lower())
+        if severity is None:
+            raise ExpectationError(where + f"{name}: severity {kwargs['severity']!r} is not one of error (GX: critical), warning, info")
+        kwargs = {**kwargs, "severity": severity}
+    if kwargs.get("row_condition") not in (None, ""):
+        from .conditions import condition_tree
+
+        condition_tree(kwargs["row_condition"], kwargs.get("condition_parser"), where + f"{name}: ")
+    return Expectation(name, dict(kwargs), index=i, line=line, written_as=str(raw_name))
+
+
 def _check_kwarg_types(name: str, kw: dict, where: str) -> None:
+    for key, value in kw.items():
+        if isinstance(value, dict) and "$PARAMETER" in value:
+            raise ExpectationError(where + f"{name}: {key} is a GX suite parameter ({value['$PARAMETER']!r}); write its value instead")
     mostly = kw.get("mostly")
     if mostly is not None and (not isinstance(mostly, (int, float)) or isinstance(mostly, bool) or not 0 <= mostly <= 1):
         raise ExpectationError(where + f"{name}: mostly must be a number between 0 and 1, got {mostly!r}")
@@ -86,6 +133,7 @@ def _check_kwarg_types(name: str, kw: dict, where: str) -> None:
     for key in ("min_value", "max_value", "value", "sum_total"):
         if key in kw and isinstance(kw[key], (list, dict)):
             raise ExpectationError(where + f"{name}: {key} must be a single value")
+
 
 
 def _where(source: str | None, index: int | None, line: int | None) -> str:
@@ -110,31 +158,10 @@ def _line(positions: Any, path: tuple) -> int | None:
 
 
 def _scope(kw: dict, columns: list[str], where: str) -> str:
-    cond = kw.get("row_condition")
-    if not cond:
-        return "true"
-    parser = kw.get("condition_parser") or "sql"
-    if parser not in ("sql", "pandas", "great_expectations"):
-        raise ExpectationError(f"{where}row_condition: condition_parser {parser!r} is not supported (use sql)")
-    text = str(cond)
-    if parser == "pandas":
-        # the simple pandas.query forms: ==, !=, and/or/not, quoted strings
-        text = text.replace("==", "=").replace('"', "'")
-    elif parser == "great_expectations":
-        text = re.sub(r'col\("([^"]+)"\)', lambda m: q(m.group(1)), text).replace("==", "=").replace('"', "'")
-    import sqlglot
-    from sqlglot import exp
+    """The expectation's ``row_condition`` as a DuckDB predicate (see ``conditions.py``)."""
+    from .conditions import condition_sql
 
-    try:
-        tree = sqlglot.parse_one(text, dialect="duckdb", into=exp.Condition)
-    except Exception:  # noqa: BLE001 - sqlglot raises several error types for bad text
-        raise ExpectationError(f"{where}row_condition {cond!r} is not a condition DuckDB can evaluate") from None
-    if tree.find(exp.Select, exp.Subquery):
-        raise ExpectationError(f"{where}row_condition {cond!r}: subqueries are not allowed")
-    for col in tree.find_all(exp.Column):
-        if col.name not in columns:
-            raise ExpectationError(f"{where}row_condition names unknown column {col.name!r} (columns: {', '.join(columns)})")
-    return "(" + tree.sql(dialect="duckdb") + ")"
+    return condition_sql(kw.get("row_condition"), kw.get("condition_parser"), columns, where)
 
 
 def run_suite(

@@ -17,26 +17,39 @@ from __future__ import annotations
 
 from typing import Any
 
+from . import format as fmt
 from .charts import line_chart
+from .checks import checks_table_html, summary_badges
 from .cost import cost_charts_html, cost_table_html
-from .html import badge, esc, table
+from .html import badge, component_css, esc, table, time_html
 from .lineage_svg import lineage_svg
+from .quality import slo_kind, trend_charts_html, value_formatter
 
 PAGE_CSS = """
-body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0;color:#1f2328;background:#f6f8fa;font-size:14px;line-height:1.45}
-header{background:#0d1117;color:#fff;padding:22px 32px}header h1{margin:0 0 4px;font-size:26px}
-header .meta{color:#c9d1d9}header code{color:#fff;background:#30363d;padding:1px 5px;border-radius:4px}
-main{max-width:1100px;margin:0 auto;padding:12px 24px 40px}
-section{background:#fff;border:1px solid #d0d7de;border-radius:8px;padding:14px 18px;margin:14px 0}
-h2{font-size:18px;margin:0 0 8px}h3{font-size:15px;margin:14px 0 6px}
-table{border-collapse:collapse;width:100%;margin:6px 0}th,td{border-bottom:1px solid #eaeef2;padding:4px 8px;text-align:left;vertical-align:top}
-th{background:#f6f8fa;font-weight:600}code,pre{font-family:ui-monospace,SFMono-Regular,Menlo,monospace;font-size:12.5px}
-pre{background:#f6f8fa;padding:8px 10px;border-radius:6px;overflow:auto}
-.dpn-badge{display:inline-block;padding:0 7px;border-radius:10px;font-size:11.5px;font-weight:600;margin-right:4px;background:#eaeef2;color:#1f2328}
-.dpn-ok{background:#dafbe1;color:#116329}.dpn-fail{background:#ffebe9;color:#a40e26}.dpn-warn{background:#fff8c5;color:#7d4e00}.dpn-pii{background:#ffebe9;color:#a40e26}
-.dpn-muted{color:#59636e}nav a{margin-right:14px;color:#0969da;text-decoration:none}
-details summary{cursor:pointer;color:#0969da}
+html,body{margin:0}body.dpn{background:var(--dpn-bg);font-size:14px;line-height:1.5}
+body.dpn>header{background:var(--dpn-bg2);border-bottom:1px solid var(--dpn-border);padding:20px 32px}
+body.dpn>header h1{margin:0 0 4px;font-size:26px;color:var(--dpn-fg)}
+body.dpn main{max-width:1100px;margin:0 auto;padding:12px 24px 40px}
+body.dpn section{border:1px solid var(--dpn-border);border-radius:8px;padding:14px 18px;margin:14px 0;background:var(--dpn-bg)}
+body.dpn h2{font-size:18px;margin:0 0 8px}body.dpn h3{font-size:15px;margin:14px 0 6px}
+body.dpn nav a{margin-right:14px}
+body.dpn input[type=search]{font:inherit;font-size:15px;padding:6px 10px;width:100%;box-sizing:border-box;color:var(--dpn-fg);background:var(--dpn-input-bg);border:1px solid var(--dpn-input-border);border-radius:6px}
 """
+
+# ?theme=dark|light picks a theme (the lab extension passes JupyterLab's); otherwise the system's
+THEME_JS = (
+    "(function(){var t=new URLSearchParams(location.search).get('theme');"
+    "if(t==='dark'||t==='light'){document.documentElement.classList.add('dpn-'+t);}})();"
+)
+
+
+def page_head(title: str) -> str:
+    """``<head>`` of a standalone page: the components' stylesheet, the page layout, the theme switch."""
+    return (
+        '<!DOCTYPE html><html lang="en" class="dpn-page"><head><meta charset="utf-8">'
+        f'<meta name="viewport" content="width=device-width,initial-scale=1"><meta name="color-scheme" content="light dark"><title>{esc(title)}</title>'
+        f"<style>{component_css()}{PAGE_CSS}</style><script>{THEME_JS}</script></head>"
+    )
 
 
 def _port_section(port: dict[str, Any], files: dict[str, Any], examples: list[dict[str, Any]], column_lineage: dict[str, Any]) -> str:
@@ -60,7 +73,7 @@ def _port_section(port: dict[str, Any], files: dict[str, Any], examples: list[di
             src = column_lineage.get(c["name"]) if column_lineage else None
             lineage = ", ".join(f"{esc(t)}.{esc(col)}" for t, col in src) if src else ""
             rows.append([f"<code>{esc(c['name'])}</code>", esc(c.get("type")), f"<code>{esc(c.get('physicalType'))}</code>", esc(c.get("classification") or ""), marks, esc(c.get("description") or ""), lineage])
-        tbl = table(["column", "type", "physical", "classification", "", "description", "comes from"], rows, raw=True)
+        tbl = table(["column", "type", "physical", "classification", "", "description", "comes from"], rows, raw=True, wrap=(5,))
         out.append(tbl if len(cols) <= 40 else f"<details><summary>{len(cols)} columns</summary>{tbl}</details>")
     mine = [e for e in examples if port["id"] in e.get("sql", "") or port["location"] in e.get("sql", "")]
     for ex in mine:
@@ -71,19 +84,20 @@ def _port_section(port: dict[str, Any], files: dict[str, Any], examples: list[di
 def _checks_section(checks: list[dict[str, Any]]) -> str:
     if not checks:
         return "<p class=\"dpn-muted\">No checks have run yet.</p>"
-    status = {id(c): c.get("status") or ("passed" if c.get("success") else "failed" if (c.get("severity") or "error") == "error" else "warning") for c in checks}
-    failed = [c for c in checks if status[id(c)] == "failed"]
-    warned = [c for c in checks if status[id(c)] == "warning"]
-    head = badge(f"{len(failed)} failing", "fail") if failed else (badge(f"{len(warned)} warning", "warn") if warned else badge("all passed", "ok"))
-    rows = []
-    pills = {"passed": badge("ok", "ok"), "warning": badge("warning", "warn"), "failed": badge("fail", "fail")}
-    for c in sorted(checks, key=lambda c: (c.get("success", False), c.get("target", ""), c.get("kind", ""))):
-        pct = c.get("unexpected_percent")
-        rows.append([
-            pills[status[id(c)]], esc(c.get("kind")), f"<code>{esc(c.get('target'))}</code>",
-            esc(c.get("name")), esc("" if c.get("unexpected_count") is None else c.get("unexpected_count")), esc("" if pct is None else f"{pct:.2f}%"), esc(c.get("message") or ""),
-        ])
-    return f"<div>{head} {len(checks)} checks</div>" + table(["", "kind", "target", "check", "unexpected", "%", "details"], rows, raw=True)
+    return f"<div>{summary_badges(checks)} <span class=\"dpn-muted\">{esc(fmt.count(len(checks), 'check'))}</span></div>" + checks_table_html(checks)
+
+
+def _quality_section(history: dict[str, Any], thresholds: dict[str, Any]) -> str:
+    """Trends from ``{label: [value, ...]}`` (index on x) or ``{label: [{"at", "value", "success"}, ...]}``."""
+    series, legacy = {}, ""
+    for name, values in history.items():
+        if values and isinstance(values[0], dict):
+            kind = slo_kind(name.split(": ", 1)[-1])
+            series[name] = {"kind": kind, "points": values, "threshold": thresholds.get(name) or {}}
+        else:
+            legacy += line_chart({name: values}, title=f"SLO trend — {name}", height=120, value_format=value_formatter(slo_kind(name.split(": ", 1)[-1])))
+    charts = trend_charts_html(series) + (f'<div class="dpn-charts">{legacy}</div>' if legacy else "")
+    return f"<h3>SLO trends</h3>{charts}" if charts else ""
 
 
 def render_product_page(doc: dict[str, Any]) -> str:
@@ -98,10 +112,9 @@ def render_product_page(doc: dict[str, Any]) -> str:
     )
     badges = "".join(badge(f"{k}: {p[k]}") for k in ("status", "archetype", "maturity") if p.get(k)) + "".join(badge(t) for t in p.get("tags") or [])
     parts = [
-        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">",
-        f"<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\"><title>{esc(p.get('title'))} — data product</title>",
-        f"<style>{PAGE_CSS}</style></head><body>",
-        f"<header><h1>{esc(p.get('title'))}</h1><div class=\"meta\"><code>{esc(p['id'])}</code> · {meta}</div><div style=\"margin-top:6px\">{badges}</div></header><main>",
+        page_head(f"{p.get('title')} — data product"),
+        "<body class=\"dpn\">",
+        f"<header><h1>{esc(p.get('title'))}</h1><div class=\"meta dpn-muted\"><code>{esc(p['id'])}</code> · {meta}</div><div style=\"margin-top:6px\">{badges}</div></header><main>",
         "<nav><a href=\"#ports\">Output ports</a><a href=\"#inputs\">Input ports</a><a href=\"#lineage\">Lineage</a><a href=\"#quality\">Quality</a><a href=\"#cost\">Cost</a><a href=\"#specs\">Specifications</a></nav>",
     ]
     if p.get("description"):
@@ -111,21 +124,18 @@ def render_product_page(doc: dict[str, Any]) -> str:
     inputs = p.get("inputPorts") or []
     if inputs:
         rows = [[f"<code>{esc(i['id'])}</code>", esc(i.get("type") or ""), esc(i.get("sourceSystemId") or ""), esc(i.get("contractId") or ""), esc(i.get("description") or "")] for i in inputs]
-        parts.append("<section id=\"inputs\"><h2>Input ports</h2>" + table(["id", "type", "source", "contract", "description"], rows, raw=True) + "</section>")
+        parts.append("<section id=\"inputs\"><h2>Input ports</h2>" + table(["id", "type", "source", "contract", "description"], rows, raw=True, wrap=(4,)) + "</section>")
     else:
         parts.append("<section id=\"inputs\"><h2>Input ports</h2><p class=\"dpn-muted\">None declared.</p></section>")
     if lineage.get("nodes"):
         notes = "".join(f"<div class=\"dpn-muted\">{esc(n)}</div>" for n in lineage.get("notes") or [])
-        parts.append(f"<section id=\"lineage\"><h2>Lineage</h2>{lineage_svg(lineage)}{notes}<div class=\"dpn-muted\">Column-level lineage: the “comes from” column of each port's schema.</div></section>")
+        parts.append(f"<section id=\"lineage\"><h2>Lineage</h2><div class=\"dpn-scroll\">{lineage_svg(lineage)}</div>{notes}<div class=\"dpn-muted\">Column-level lineage: the “comes from” column of each port's schema.</div></section>")
     else:
         parts.append("<section id=\"lineage\"><h2>Lineage</h2><p class=\"dpn-muted\">No transforms have run yet.</p></section>")
-    trend = ""
-    for name, values in (doc.get("quality_history") or {}).items():
-        if len(values) > 1:
-            trend += line_chart({name: values}, title=f"SLO trend — {name}", height=120)
+    trend = _quality_section(doc.get("quality_history") or {}, doc.get("quality_thresholds") or {})
     parts.append(f"<section id=\"quality\"><h2>Tests and quality</h2>{_checks_section(doc.get('checks') or [])}{trend}</section>")
     cost = doc.get("cost")
-    parts.append("<section id=\"cost\"><h2>Cost</h2>" + (cost_table_html(cost) + cost_charts_html(cost) if cost else "<p class=\"dpn-muted\">No cost measured yet.</p>") + "</section>")
+    parts.append("<section id=\"cost\"><h2>Cost</h2>" + (cost_table_html(cost).replace("<h4>", "<h3>", 1).replace("</h4>", "</h3>", 1) + cost_charts_html(cost) if cost else "<p class=\"dpn-muted\">No cost measured yet.</p>") + "</section>")
     links = []
     for key, label in (("dps", "Data Product Specification (DPS 0.0.1)"), ("odps", "Open Data Product Standard (ODPS v1)")):
         if files.get(key):
@@ -133,5 +143,5 @@ def render_product_page(doc: dict[str, Any]) -> str:
     for port_id, rel in (files.get("odcs") or {}).items():
         links.append(f"<li><a href=\"{esc(rel)}\">ODCS data contract of {esc(port_id)}</a></li>")
     parts.append("<section id=\"specs\"><h2>Specifications</h2>" + (f"<ul>{''.join(links)}</ul>" if links else "<p class=\"dpn-muted\">Not exported.</p>") + "</section>")
-    parts.append(f"<p class=\"dpn-muted\">Generated by dp-notebook at {esc(doc.get('generated_at', ''))}.</p></main></body></html>\n")
+    parts.append(f"<p class=\"dpn-muted\">Generated by dp-notebook on {time_html(doc.get('generated_at'), relative=False)}.</p></main></body></html>\n")
     return "".join(parts)

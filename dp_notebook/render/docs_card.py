@@ -1,12 +1,29 @@
-"""What ``docs`` returns: the page's path, and the same content as a compact notebook card."""
+"""What ``docs`` returns: the page's path, and the same content as the ``declare`` card, headed by
+the checks, cost and a link to the page.
+
+The link is a ``file://`` URI (right for VS Code and a local browser) marked ``dpn-docs-link``; in
+JupyterLab and Notebook 7 the lab extension catches the click and opens the page through the
+server extension (``/dp-notebook/api/docs/<product>/index.html``) in a tab, since browsers refuse
+``file://`` links from an ``http://`` page.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
+from . import format as fmt
 from .bundle import mimebundle
-from .html import badge, card, esc
+from .checks import counts
+from .html import badge, card, esc, status_badge
+
+
+def docs_link(path: Path, product: str, *, source: str = "workspace", label: str = "Open the documentation page") -> str:
+    """A link to a docs page that the lab extension opens in a JupyterLab tab (see module doc)."""
+    return (
+        f'<a class="dpn-docs-link" href="{esc(path.as_uri())}" target="_blank" rel="noopener" '
+        f'data-dpn-product="{esc(product)}" data-dpn-source="{esc(source)}" data-dpn-file="{esc(path.name)}">{esc(label)}</a>'
+    )
 
 
 class DocsResult:
@@ -20,23 +37,38 @@ class DocsResult:
 
     def _status(self) -> tuple[int, int]:
         checks = self.model.get("checks") or []
-        return len(checks), sum(1 for c in checks if not c.get("success"))
+        c = counts(checks)
+        return len(checks), c["failed"]
 
     def __str__(self) -> str:
-        total, failed = self._status()
+        checks = self.model.get("checks") or []
+        c = counts(checks)
         cost = self.model.get("cost") or {}
-        lines = [f"docs of {self.model['product']['id']}: {self.path}", f"  checks: {total - failed} of {total} passing"]
+        lines = [f"docs of {self.model['product']['id']}: {self.path}", f"  checks: {c['passed']} of {len(checks)} passing" + (f", {c['warning']} warning(s)" if c["warning"] else "")]
         if cost:
-            lines.append(f"  cost: {cost['total_monthly']:.4f} {cost['currency']}/month projected")
+            lines.append(f"  cost: {fmt.money(cost['total_monthly'], cost['currency'])} a month projected")
         lines.append(f"  specs: {len(self.specs)} files beside the page")
         return "\n".join(lines)
 
     def _repr_mimebundle_(self, include=None, exclude=None):
         from .product import product_html
 
-        total, failed = self._status()
-        status = badge(f"{total} checks passing", "ok") if not failed else badge(f"{failed} of {total} checks failing", "fail")
+        checks = self.model.get("checks") or []
+        c = counts(checks)
+        if not checks:
+            status = badge("no checks run yet")
+        elif c["failed"]:
+            status = status_badge("failed", f"{c['failed']} of {len(checks)} checks failing")
+        elif c["warning"]:
+            status = status_badge("warning", f"{c['passed']} of {len(checks)} checks passing, {fmt.count(c['warning'], 'warning')}")
+        else:
+            status = status_badge("passed", f"{len(checks)} checks passing")
         cost = self.model.get("cost") or {}
-        cost_txt = f" · cost {cost['total_monthly']:.4f} {cost['currency']}/month" if cost else ""
-        head = f"<div>{status}{esc(cost_txt)} · documentation: <a href=\"{esc(self.path.as_uri())}\" target=\"_blank\"><code>{esc(self.path)}</code></a></div>"
-        return mimebundle("docs", self.to_dict(), card(head) + product_html(self.model["product"]), str(self))
+        cost_txt = f'<span>cost {esc(fmt.money(cost["total_monthly"], cost["currency"]))} a month</span>' if cost else ""
+        link = docs_link(self.path, self.model["product"]["id"])
+        head = (
+            f'<div class="dpn-row" style="margin:6px 0">{status}{cost_txt}<b>{link}</b></div>'
+            f'<div class="dpn-muted">written to <code>{esc(self.path)}</code> with {esc(fmt.count(len(self.specs), "spec file"))} beside it</div>'
+        )
+        html = product_html(self.model["product"], head=head)
+        return mimebundle("docs", self.to_dict(), html, str(self))

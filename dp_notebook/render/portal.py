@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .docs import PAGE_CSS
+from .docs import page_head
+from . import format as fmt
 from .html import badge, esc
 
 _SEARCH_JS = """
@@ -13,6 +14,7 @@ document.getElementById('q').addEventListener('input', function (e) {
   document.querySelectorAll('[data-search]').forEach(function (el) {
     el.style.display = el.getAttribute('data-search').indexOf(q) >= 0 ? '' : 'none';
   });
+  document.getElementById('dpn-none').hidden = !!document.querySelector('[data-search]:not([style*="none"])');
 });
 """
 
@@ -39,10 +41,11 @@ def render_portal(products: list[dict[str, Any]], links: dict[str, dict[str, str
             f"<div class=\"dpn-muted\">{meta}</div><p>{esc(p.get('description') or '')}</p><ul>{port_list}</ul><nav>{' '.join(actions)}</nav></section>"
         )
     return (
-        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">"
-        f"<title>{esc(title)}</title><style>{PAGE_CSS} input{{font-size:15px;padding:6px 10px;width:100%;box-sizing:border-box;border:1px solid #d0d7de;border-radius:6px}}</style></head><body>"
-        f"<header><h1>{esc(title)}</h1><div class=\"meta\">{len(products)} data products</div></header><main>"
+        page_head(title)
+        + "<body class=\"dpn\">"
+        f"<header><h1>{esc(title)}</h1><div class=\"meta dpn-muted\">{esc(fmt.count(len(products), 'data product'))}</div></header><main>"
         "<input id=\"q\" type=\"search\" placeholder=\"Search products, ports, columns, owners…\" aria-label=\"search\">"
         + "".join(cards)
+        + "<p id=\"dpn-none\" class=\"dpn-empty\" hidden>No product matches the search.</p>"
         + f"<script>{_SEARCH_JS}</script></main></body></html>\n"
     )

@@ -7,7 +7,8 @@ from typing import Any
 from .html import badge, card, esc, table, text_table
 
 
-def product_html(summary: dict[str, Any]) -> str:
+def product_html(summary: dict[str, Any], *, head: str = "") -> str:
+    """The product card (``head``: extra HTML under the title, e.g. the docs status line)."""
     s = summary
     meta = " ".join(
         badge(f"{k}: {s[k]}") for k in ("status", "archetype", "maturity") if s.get(k)
@@ -17,13 +18,13 @@ def product_html(summary: dict[str, Any]) -> str:
         f"<div class=\"dpn-muted\">owner <b>{esc(s.get('owner') or '—')}</b>"
         + (f" · domain <b>{esc(s['domain'])}</b>" if s.get("domain") else "")
         + (f" · schedule <code>{esc(s['schedule'])}</code>" if s.get("schedule") else "")
-        + f"</div><div>{meta}</div>",
+        + f"</div><div>{meta}</div>" + head,
     ]
     if s.get("description"):
         parts.append(f"<p>{esc(s['description'])}</p>")
     if s.get("inputPorts"):
-        rows = [[p["id"], p.get("type") or "", p.get("sourceSystemId") or "", p.get("description") or ""] for p in s["inputPorts"]]
-        parts.append("<h4>Input ports</h4>" + table(["id", "type", "source", "description"], rows))
+        rows = [[f"<code>{esc(p['id'])}</code>", esc(p.get("type") or ""), esc(p.get("sourceSystemId") or ""), esc(p.get("description") or "")] for p in s["inputPorts"]]
+        parts.append("<h4>Input ports</h4>" + table(["id", "type", "source", "description"], rows, raw=True, wrap=(3,)))
     for port in s.get("outputPorts", []):
         flags = badge(port["type"]) + badge(f"v{port['version']}")
         if port.get("containsPii"):
@@ -41,7 +42,7 @@ def product_html(summary: dict[str, Any]) -> str:
                     badge("unique") if c.get("unique") else ""
                 )
                 rows.append([f"<code>{esc(c['name'])}</code>", esc(c["type"]), esc(c.get("classification") or ""), marks, esc(c.get("description") or "")])
-            head += table(["column", "type", "classification", "", "description"], rows, raw=True)
+            head += table(["column", "type", "classification", "", "description"], rows, raw=True, wrap=(4,))
         parts.append(head)
     if s.get("tags"):
         parts.append("<div>" + " ".join(badge(t) for t in s["tags"]) + "</div>")

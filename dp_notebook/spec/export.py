@@ -64,7 +64,13 @@ def to_odcs(
     quality: list[dict[str, Any]] | None = None,
     spark: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """One ODCS v3.1.0 data contract for ``port`` (``spark``: master/remote when Spark serves it)."""
+    """One ODCS v3.1.0 data contract for ``port``.
+
+    ``parquet_path``: the published snapshot, absolute or relative to the contract file (the
+    first server, so ``datacontract test`` reads it); ``database_path``: also list the
+    producer's DuckDB file; ``quality``: rules from ``checks.odcs.to_odcs_rules``;
+    ``spark``: master/remote when Spark serves the port.
+    """
     schema_name, view = spec.view_name(port)
     doc: dict[str, Any] = {
         "apiVersion": ODCS_API_VERSION,
@@ -92,11 +98,16 @@ def to_odcs(
     properties = []
     column_rules: dict[str, list[dict[str, Any]]] = {}
     table_rules: list[dict[str, Any]] = []
+    declared = {c.name for c in port.columns}
     for rule in list(port.quality) + list(quality or []):
         col = rule.get("column") if isinstance(rule, dict) else None
         clean = {k: v for k, v in rule.items() if k != "column"}
-        if col:
+        if col and col in declared:
             column_rules.setdefault(col, []).append(clean)
+        elif col:  # no property to hang it on: a table-level rule that names its column
+            from ..checks.odcs import table_level_rule
+
+            table_rules.append(table_level_rule(rule))
         else:
             table_rules.append(clean)
     for col in port.columns:
@@ -124,7 +135,9 @@ def to_odcs(
         properties.append(prop)
     schema_obj: dict[str, Any] = {
         "name": port.id,
-        "physicalName": f"{schema_name}.{view}",
+        # the bare view name: datacontract-cli names a file server's table after the schema
+        # object and reads a DuckDB server's tables inside the server's `schema`
+        "physicalName": view,
         "physicalType": "view" if port.kind == "sql" else "files",
         "logicalType": "object",
     }
@@ -136,18 +149,9 @@ def to_odcs(
         schema_obj["quality"] = table_rules
     doc["schema"] = [schema_obj]
 
-    servers = []
-    if spark is not None:  # ODCS has no Spark server type: a custom one naming the catalog and database
-        server = {"server": "spark", "type": "custom", "description": f"Apache Spark ({spark.get('remote') or spark.get('master')})", "catalog": "spark_catalog", "database": schema_name}
-        if spark.get("remote"):
-            server["endpointUrl"] = spark["remote"]
-        servers.append(server)
-    elif database_path:
-        servers.append({"server": "local-duckdb", "type": "duckdb", "database": database_path, "schema": schema_name})
-    if parquet_path:
-        servers.append({"server": "local-parquet", "type": "local", "path": parquet_path, "format": "parquet"})
-    if servers:
-        doc["servers"] = servers
+    doc_servers = _servers(schema_name, database_path=database_path, parquet_path=parquet_path, spark=spark)
+    if doc_servers:
+        doc["servers"] = doc_servers
     if port.rolesAllowed:
         doc["roles"] = [{"role": r, "access": "read"} for r in port.rolesAllowed]
     price = port.price or spec.price
@@ -161,6 +165,38 @@ def to_odcs(
         custom.append({"property": "location", "value": port.location})
     doc["customProperties"] = custom
     return doc
+
+
+def _servers(schema_name: str, *, database_path: str | None, parquet_path: str | None, spark: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """Where the port's data can be read; the first one is what ``datacontract test`` reads by default.
+
+    The Parquet snapshot comes first: any DuckDB (and datacontract-cli) reads it. The
+    producer's DuckDB file follows only when asked for: DuckDB refuses files written by a
+    newer storage version, and the producing kernel holds the file's lock while it works
+    (docs/interop.md has the measurements).
+    """
+    servers: list[dict[str, Any]] = []
+    if parquet_path:
+        servers.append(
+            {"server": "parquet", "type": "local", "path": str(parquet_path), "format": "parquet", "description": "Published Parquet snapshot of the port" + (" (path relative to this contract)" if not _is_absolute(str(parquet_path)) else "")}
+        )
+    if spark is not None:  # ODCS has no Spark server type: a custom one naming the catalog and database
+        server = {"server": "spark", "type": "custom", "description": f"Apache Spark ({spark.get('remote') or spark.get('master')})", "catalog": "spark_catalog", "database": schema_name}
+        if spark.get("remote"):
+            server["endpointUrl"] = spark["remote"]
+        servers.append(server)
+    elif database_path:
+        servers.append({"server": "local-duckdb", "type": "duckdb", "database": str(database_path), "schema": schema_name, "description": "The producer's DuckDB workspace (readable while no kernel holds it)"})
+    return servers
+
+
+def _is_absolute(path: str) -> bool:
+    from pathlib import PurePosixPath, PureWindowsPath
+
+    return "://" in path or PurePosixPath(path).is_absolute() or PureWindowsPath(path).is_absolute()
+
+
+_SLO_OPERATORS = ("mustBe", "mustBeGreaterThan", "mustBeGreaterOrEqualTo", "mustBeLessThan", "mustBeLessOrEqualTo")
 
 
 def _sla(spec, port) -> list[dict[str, Any]]:
@@ -179,7 +215,11 @@ def _sla(spec, port) -> list[dict[str, Any]]:
             desc = f"between {slo.min if slo.min is not None else '-'} and {slo.max if slo.max is not None else '-'} rows"
             out.append({"property": "rowCount", "value": desc, "element": port.id})
         else:
-            out.append({"property": slo.name or "sql", "value": slo.query, "description": slo.description or "custom SQL objective"})
+            entry = {"property": slo.name or "sql", "value": slo.query, "description": slo.description or "custom SQL objective"}
+            bounds = {op: getattr(slo, op) for op in _SLO_OPERATORS if getattr(slo, op) is not None}
+            if bounds:  # ODCS has no operator on SLAs: the extended value (a scalar) keeps it for import
+                entry["valueExt"] = ", ".join(f"{op} {value}" for op, value in bounds.items())
+            out.append(entry)
     return out
 
 

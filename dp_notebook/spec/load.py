@@ -65,7 +65,9 @@ def official_schema(name: str) -> dict:
 
 
 def detect_format(doc: dict[str, Any]) -> str:
-    """``'odps'`` for ``apiVersion``/``kind: DataProduct`` documents, else ``'dps'``."""
+    """``'odcs'`` for ``kind: DataContract``, ``'odps'`` for ``apiVersion``/``kind: DataProduct`` documents, else ``'dps'``."""
+    if doc.get("kind") == "DataContract":
+        return "odcs"
     if "apiVersion" in doc or doc.get("kind") == "DataProduct":
         return "odps"
     return "dps"
@@ -88,12 +90,14 @@ def read_source(source: str | Path | dict, *, line_offset: int = 0) -> tuple[Any
 
 
 def spec_findings(
-    source: str | Path | dict, *, name: str | None = None, line_offset: int = 0
+    source: str | Path | dict, *, name: str | None = None, line_offset: int = 0, base_dir: str | Path | None = None
 ) -> tuple[LoadedSpec | None, list[Finding]]:
     """All findings for a declaration; the spec too when it could be built.
 
     ``name`` labels the source in messages (a file, ``cell``); ``line_offset``
-    shifts line numbers (1 for a cell body under its ``%%`` line).
+    shifts line numbers (1 for a cell body under its ``%%`` line); ``base_dir``
+    resolves ``outputPorts[].contract`` paths (default: the declaring file's folder,
+    else the working directory).
     """
     try:
         data, positions, origin = read_source(source, line_offset=line_offset)
@@ -105,7 +109,17 @@ def spec_findings(
         return None, [Finding("error", "structure", "", f"a data product must be a YAML mapping, found {kind}", *(_pos(positions, ())))]
     fmt = detect_format(data)
     findings: list[Finding] = []
-    if fmt == "odps":
+    if fmt == "odcs":  # contract-first: the contract declares a product with its ports
+        findings += _schema_findings(data, positions, "odcs")
+        if findings:
+            return None, findings
+        from .odcs import from_odcs
+
+        try:
+            canonical, origins = from_odcs(data)
+        except SpecError as exc:
+            return None, [Finding("error", "contract", exc.path or "schema", exc.message, *_pos(positions, ("schema",)))]
+    elif fmt == "odps":
         findings += _schema_findings(data, positions, "odps")
         if findings:
             return None, findings
@@ -126,6 +140,11 @@ def spec_findings(
         from .dps import from_dps
 
         canonical, origins = from_dps(data)
+    if base_dir is None:
+        base_dir = Path(origin).parent if origin and Path(str(origin)).is_file() else Path.cwd()
+    contract_errors = _resolve_contracts(canonical, origins, positions, Path(base_dir))
+    if contract_errors:
+        return None, findings + contract_errors
     spec, errors = _validate(canonical, origins, positions)
     findings += errors
     if spec is None:
@@ -134,9 +153,9 @@ def spec_findings(
     return LoadedSpec(spec, data, positions, origin, findings), findings
 
 
-def load_spec(source: str | Path | dict, *, name: str | None = None, line_offset: int = 0) -> LoadedSpec:
+def load_spec(source: str | Path | dict, *, name: str | None = None, line_offset: int = 0, base_dir: str | Path | None = None) -> LoadedSpec:
     """Load a declaration or raise the first error as ``SpecError`` (line, column, path)."""
-    loaded, findings = spec_findings(source, name=name, line_offset=line_offset)
+    loaded, findings = spec_findings(source, name=name, line_offset=line_offset, base_dir=base_dir)
     errors = [f for f in findings if f.severity == "error"]
     if errors:
         origin = name or (str(source) if isinstance(source, Path) else None)
@@ -144,6 +163,35 @@ def load_spec(source: str | Path | dict, *, name: str | None = None, line_offset
         raise first.to_error(origin)
     assert loaded is not None
     return loaded
+
+
+# -- contract-first: output ports from ODCS contracts -----------------------------------------
+
+
+def _resolve_contracts(canonical: dict, origins: dict, positions: Positions, base_dir: Path) -> list[Finding]:
+    """Fill output ports that name an ODCS contract (contract-first) from that contract."""
+    from .odcs import contract_reference, merge_contract, port_fields, read_contract
+
+    out: list[Finding] = []
+    ports = canonical.get("outputPorts")
+    if not isinstance(ports, list):
+        return out
+    for i, port in enumerate(ports):
+        if not isinstance(port, dict):
+            continue
+        ref = contract_reference(port)
+        if ref is None:
+            continue
+        path, schema = ref
+        yaml_path = _yaml_path(("outputPorts", i), origins)
+        where = format_path(yaml_path + ("contract",))
+        file = Path(path) if Path(path).is_absolute() else base_dir / path
+        try:
+            contract = read_contract(file)
+            ports[i] = merge_contract(port, port_fields(contract, schema=schema, where=str(file)), str(file))
+        except SpecError as exc:
+            out.append(Finding("error", "contract", where, f"contract {path}: {exc}", *_pos(positions, yaml_path + ("contract",)), fix="fix the contract file or the path (relative to the declaring file)"))
+    return out
 
 
 # -- helpers ---------------------------------------------------------------------------------

@@ -96,6 +96,11 @@ _FAMILY_TO_LOGICAL: dict[str, str] = {
 }
 
 
+_TIMESTAMP_PATTERN = r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?$"
+_TIMESTAMP_TZ_PATTERN = r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}(:?\d{2})?)$"
+_TIME_PATTERN = r"^\d{2}:\d{2}(:\d{2}(\.\d+)?)?$"
+
+
 class UnknownType(ValueError):
     """A declared column type that neither the aliases nor DuckDB know."""
 
@@ -116,10 +121,13 @@ class ColumnType:
             return {"type": "boolean"}
         if self.logical == "date":
             return {"type": "string", "format": "date"}
+        # JSON Schema's date-time and time formats are RFC 3339 and need an offset, which a
+        # naive TIMESTAMP/TIME never has; DuckDB writes offsets as +HH. Patterns say what is written.
         if self.logical == "timestamp":
-            return {"type": "string", "format": "date-time"}
+            with_zone = self.physical.upper().startswith("TIMESTAMPTZ") or "TIME ZONE" in self.physical.upper()
+            return {"type": "string", "pattern": _TIMESTAMP_TZ_PATTERN if with_zone else _TIMESTAMP_PATTERN}
         if self.logical == "time":
-            return {"type": "string", "format": "time"}
+            return {"type": "string", "pattern": _TIME_PATTERN}
         if self.logical == "array":
             return {"type": "array"}
         if self.logical == "object":

@@ -10,12 +10,13 @@ import traitlets
 
 from ..errors import DataProductError
 from .browser import MAX_LISTED, BrowserState
+from .results import widget_css
 from .static import static_html, static_text
 
 
 class PortBrowser(anywidget.AnyWidget):
     _esm = Path(__file__).with_name("browser.js")
-    _css = Path(__file__).with_name("browser.css")
+    _css = widget_css()
 
     query = traitlets.Unicode("").tag(sync=True)
     filters = traitlets.Dict().tag(sync=True)

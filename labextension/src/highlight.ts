@@ -3,12 +3,12 @@
 // language (Python) stays for every other cell. The language is picked from the cell's first
 // line and swapped through a CodeMirror compartment at highest precedence, so the editor's
 // language facet (first value wins) resolves to SQL/YAML only while the magic line says so.
-import { Compartment, Extension, Prec } from '@codemirror/state';
-import { EditorView, ViewPlugin, ViewUpdate } from '@codemirror/view';
+import { Compartment, Extension, Prec, RangeSetBuilder } from '@codemirror/state';
+import { Decoration, DecorationSet, EditorView, ViewPlugin, ViewUpdate } from '@codemirror/view';
 import { JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
 import { EditorExtensionRegistry, IEditorExtensionRegistry, IEditorLanguageRegistry } from '@jupyterlab/codemirror';
 
-import { cellLanguage } from './language';
+import { cellLanguage, magicLineRanges, paramRanges } from './language';
 
 /** True when a document change may have changed the first line (the only line we read). */
 function firstLineChanged(update: ViewUpdate): boolean {
@@ -24,6 +24,47 @@ function firstLineChanged(update: ViewUpdate): boolean {
   });
   return touched;
 }
+
+const MARKS = {
+  magic: Decoration.line({ class: 'dpn-magic-line' }),
+  option: Decoration.mark({ class: 'dpn-magic-option' }),
+  param: Decoration.mark({ class: 'dpn-param' })
+};
+
+/** The %%dataproduct line reads as a command with options, and {{param}} stands out in the body. */
+function magicDecorations(view: EditorView): DecorationSet {
+  const builder = new RangeSetBuilder<Decoration>();
+  const first = view.state.doc.line(1);
+  const ranges = magicLineRanges(first.text);
+  if (!ranges.length) {
+    return Decoration.none;
+  }
+  for (const r of ranges) {
+    builder.add(first.from + r.from, first.from + (r.kind === 'magic' ? r.from : r.to), MARKS[r.kind]);
+  }
+  for (let n = 2; n <= view.state.doc.lines; n++) {
+    const line = view.state.doc.line(n);
+    for (const r of paramRanges(line.text)) {
+      builder.add(line.from + r.from, line.from + r.to, MARKS.param);
+    }
+  }
+  return builder.finish();
+}
+
+const magicLinePlugin = ViewPlugin.fromClass(
+  class {
+    decorations: DecorationSet;
+    constructor(view: EditorView) {
+      this.decorations = magicDecorations(view);
+    }
+    update(update: ViewUpdate): void {
+      if (update.docChanged) {
+        this.decorations = magicDecorations(update.view);
+      }
+    }
+  },
+  { decorations: v => v.decorations }
+);
 
 export function magicLanguageExtension(languages: IEditorLanguageRegistry): Extension {
   const compartment = new Compartment();
@@ -76,7 +117,7 @@ export function magicLanguageExtension(languages: IEditorLanguageRegistry): Exte
       }
     }
   );
-  return [compartment.of([]), plugin];
+  return [compartment.of([]), plugin, magicLinePlugin];
 }
 
 const highlightPlugin: JupyterFrontEndPlugin<void> = {

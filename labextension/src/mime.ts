@@ -3,9 +3,8 @@
 import { IRenderMime } from '@jupyterlab/rendermime-interfaces';
 import { Widget } from '@lumino/widgets';
 
+import type { ChecksPayload, ProductPayload } from './catalog';
 import { CHECKS_MIME, PRODUCT_MIME, renderChecks, renderProduct } from './render';
-
-type Json = { [key: string]: any };
 
 class DataProductRenderer extends Widget implements IRenderMime.IRenderer {
   constructor(private _mime: string) {
@@ -14,8 +13,10 @@ class DataProductRenderer extends Widget implements IRenderMime.IRenderer {
   }
 
   renderModel(model: IRenderMime.IMimeModel): Promise<void> {
-    const data = model.data[this._mime] as Json;
-    this.node.replaceChildren(this._mime === PRODUCT_MIME ? renderProduct(data.product || {}) : renderChecks(data));
+    const data = model.data[this._mime] as unknown;
+    this.node.replaceChildren(
+      this._mime === PRODUCT_MIME ? renderProduct((data as ProductPayload).product) : renderChecks(data as ChecksPayload)
+    );
     return Promise.resolve();
   }
 }

@@ -1,4 +1,4 @@
-import { cellLanguage } from '../src/language';
+import { cellLanguage, magicLineRanges, paramRanges } from '../src/language';
 
 describe('cellLanguage', () => {
   it.each([
@@ -24,5 +24,20 @@ describe('cellLanguage', () => {
     ''
   ])('%j keeps the notebook language', source => {
     expect(cellLanguage(source)).toBeNull();
+  });
+});
+
+describe('magic line and parameters', () => {
+  it('marks the %%dataproduct line and its options, not as SQL comments', () => {
+    const line = '%%dataproduct transform orders_v1 --product shop --param day=1';
+    const ranges = magicLineRanges(line);
+    expect(ranges[0]).toEqual({ from: 0, to: line.length, kind: 'magic' });
+    expect(ranges.slice(1).map(r => line.slice(r.from, r.to))).toEqual(['--product shop', '--param day=1']);
+    expect(magicLineRanges('SELECT 1 -- comment')).toEqual([]);
+  });
+
+  it('finds {{param}} placeholders', () => {
+    const text = 'WHERE day = {{ day }} AND shop = {{shop}}';
+    expect(paramRanges(text).map(r => text.slice(r.from, r.to))).toEqual(['{{ day }}', '{{shop}}']);
   });
 });
