@@ -83,7 +83,7 @@ def _products(path: Path, *, with_state: bool = True) -> list[Any]:
     ws = _workspace(path)
     products = []
     for source, name, offset in _sources(path):
-        dp = load(source, workspace=ws, name=name, line_offset=offset)
+        dp = load(source, workspace=ws, name=name, line_offset=offset, base_dir=path.resolve().parent)
         if with_state:
             dp = DataProduct(dp.state.loaded, workspace=ws, state=ProductState.restore(dp.state.loaded, ws.state_path(dp.id)))
         products.append(dp)
@@ -118,7 +118,7 @@ def cmd_lint(args: argparse.Namespace) -> int:
     policy = _workspace(path).settings.policy
     reports = []
     for source, name, offset in _sources(path):
-        loaded, findings = spec_findings(source, name=name, line_offset=offset)
+        loaded, findings = spec_findings(source, name=name, line_offset=offset, base_dir=path.resolve().parent)
         reports.append(lint_product(loaded, policy) if loaded is not None else LintReport(name, findings))
     if args.json:
         print(json.dumps([r.to_dict() for r in reports], indent=2))
@@ -266,7 +266,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     export = sub.add_parser("export", help="export specs and contracts", description="Export the products of a spec file or notebook as dps, odps, odcs, jsonschema, dbt or ddl.")
     export.add_argument("path", help="a .yaml spec or an .ipynb notebook")
-    export.add_argument("format", choices=["dps", "odps", "odcs", "jsonschema", "dbt", "ddl"])
+    export.add_argument("format", choices=["dps", "odps", "odcs", "jsonschema", "dbt", "ddl", "gx"])
     export.add_argument("port", nargs="?", help="one output port (default: all)")
     export.add_argument("--out", metavar="PATH", help="file (one file) or directory; default: print")
     export.set_defaults(func=cmd_export)

@@ -14,7 +14,7 @@ from typing import Any
 
 from .errors import DataProductError
 
-EXPORT_FORMATS = ("dps", "odps", "odcs", "jsonschema", "dbt", "ddl")
+EXPORT_FORMATS = ("dps", "odps", "odcs", "jsonschema", "dbt", "ddl", "gx")
 
 
 @dataclass
@@ -51,31 +51,74 @@ class ExportResult:
         return mimebundle("export", {"format": self.fmt, "files": list(self.files), "written": [str(p) for p in self.written]}, card(inner), str(self))
 
 
-def server_info(ws: Any, engine: Any, state: Any) -> dict[str, Any]:
-    """Workspace facts the contracts carry: the DuckDB file, Parquet paths, and the suites as ODCS rules."""
+def server_info(ws: Any, engine: Any, state: Any, *, published: bool = False) -> dict[str, Any]:
+    """Workspace facts the contracts carry: where each port's Parquet data is, and the suites as ODCS rules.
+
+    A contract's first server is a Parquet file ``datacontract test`` can read:
+    in a catalog version (``published``) the snapshot beside the contract
+    (``../data/<port>.parquet``); on export a files port's Parquet file, else the
+    port's current catalog snapshot. The private DuckDB file is not a server:
+    its storage format is newer than the DuckDB the ecosystem's tools pin.
+    """
     from .checks.odcs import to_odcs_rules
 
     spec = state.spec
-    parquet = {p.id: str(ws.data_dir / spec.id / f"{p.id}.parquet") for p in spec.outputPorts if p.kind == "files"}
+    parquet: dict[str, str] = {}
+    for port in spec.outputPorts:
+        if published:
+            parquet[port.id] = f"../data/{port.id}.parquet"
+        elif port.kind == "files":
+            parquet[port.id] = str(ws.data_dir / spec.id / f"{port.id}.parquet")
+        else:
+            snapshot = _catalog_snapshot(ws, spec.id, port.id)
+            if snapshot:
+                parquet[port.id] = snapshot
     ports = {p.id for p in spec.outputPorts}
     quality = {t: to_odcs_rules(s) for t, s in state.suites.items() if s and t in ports}
-    info: dict[str, Any] = {"database_path": str(ws.db_path), "parquet_paths": parquet, "quality": quality}
+    info: dict[str, Any] = {"parquet_paths": parquet, "quality": quality}
     server = engine.contract_server()
     if server:
         info["spark"] = server
     return info
 
 
-def export_files(ws: Any, engine: Any, state: Any, fmt: str, port: str | None = None) -> dict[str, str]:
-    """``{file name: text}`` of one export format."""
+def _catalog_snapshot(ws: Any, product_id: str, port_id: str) -> str | None:
+    from .catalog import Catalog
+    from .errors import CatalogError, PortNotFound
+
+    try:
+        return str(Catalog.open(ws.catalog_dir).port_snapshot(product_id, port_id))
+    except (CatalogError, PortNotFound):
+        return None
+
+
+def export_files(ws: Any, engine: Any, state: Any, fmt: str, port: str | None = None, *, published: bool = False) -> dict[str, str]:
+    """``{file name: text}`` of one export format.
+
+    ``gx``: one GX 1.x suite JSON per target (``port``: that target only, a port,
+    input or model); ``dbt``: a dbt project (dbt-duckdb) that builds the ports from
+    the notebook's transforms, with the expectations and unit tests as dbt tests.
+    """
     from .spec.export import export
 
     fmt = (fmt or "").lower()
     if fmt not in EXPORT_FORMATS:
         raise DataProductError(f"unknown export format {fmt!r}; choose one of {', '.join(EXPORT_FORMATS)}")
+    if fmt == "gx":
+        from .checks.gx import gx_suite_files
+
+        if port is not None:
+            state.require_target(port)
+        return gx_suite_files(state.id, state.suites, port)
     if port is not None:
         state.spec.output_port(port)  # PortNotFound lists the ports
-    return export(state.spec, fmt, port, **server_info(ws, engine, state))
+    if fmt == "dbt":
+        from .spec.dbt import to_dbt_project
+
+        locations = {name: str(src.value) for name, src in state.inputs.items() if src.kind in ("file", "port") and isinstance(src.value, str)}
+        bound = {k: v for t in state.transforms.values() for k, v in t.bound.items()}
+        return to_dbt_project(state.spec, state.transforms, state.suites, state.unit_cases, input_locations=locations, params=bound)
+    return export(state.spec, fmt, port, **server_info(ws, engine, state, published=published))
 
 
 def export_product(ws: Any, engine: Any, state: Any, fmt: str, port: str | None = None, *, out: str | os.PathLike | None = None) -> ExportResult:

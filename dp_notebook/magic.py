@@ -107,11 +107,11 @@ class DataProductMagics(Magics):
         add("lint", "Check the spec: required fields, ids, port/column types, cron, policies.", self._lint)
 
         def export_args(p):
-            p.add_argument("format", help="dps | odps | odcs | jsonschema | dbt | ddl")
+            p.add_argument("format", help="dps | odps | odcs | jsonschema | dbt | ddl | gx")
             p.add_argument("port", nargs="?", help="one output port (default: all)")
             p.add_argument("--out", help="file (one file) or directory to write to")
 
-        add("export", "Export the spec as DPS, ODPS, ODCS contracts, JSON Schema, dbt schema.yml or DDL.", self._export, setup=export_args)
+        add("export", "Export the spec as DPS, ODPS, ODCS contracts, JSON Schema, a dbt project, DDL or GX suites.", self._export, setup=export_args)
 
         def input_args(p):
             p.add_argument("port", help="the input port id")
@@ -235,7 +235,9 @@ class DataProductMagics(Magics):
             raise UsageError(str(exc)) from None
 
     def _declare(self, args, cell):
-        return self.session.declare(cell, product=args.product)
+        from pathlib import Path
+
+        return self.session.declare(cell, product=args.product, base_dir=Path.cwd())  # contract files resolve here
 
     def _lint(self, args, cell):
         return self.session.product(args.product).lint()

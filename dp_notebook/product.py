@@ -351,7 +351,7 @@ def _yaml_body(body: Any, source: str | None, line_offset: int) -> tuple[Any, An
     return body, None
 
 
-def load(source: str | os.PathLike | dict, *, workspace: Any = None, name: str | None = None, line_offset: int = 0) -> DataProduct:
+def load(source: str | os.PathLike | dict, *, workspace: Any = None, name: str | None = None, line_offset: int = 0, base_dir: str | os.PathLike | None = None) -> DataProduct:
     """Load a product from a YAML file path, YAML text, or a dict (DPS 0.0.1 or ODPS v1).
 
     >>> dp = load("dataProductSpecification: 0.0.1\\nid: p\\ninfo: {title: P, owner: team}\\n")
@@ -362,7 +362,7 @@ def load(source: str | os.PathLike | dict, *, workspace: Any = None, name: str |
 
     if isinstance(source, os.PathLike):
         source = Path(source)
-    loaded = load_spec(source, name=name, line_offset=line_offset)
+    loaded = load_spec(source, name=name, line_offset=line_offset, base_dir=base_dir)
     errors = [f for f in id_findings(loaded.spec, loaded.positions) if f.severity == "error"]
     if errors:
         raise errors[0].to_error(name or loaded.source)

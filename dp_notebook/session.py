@@ -27,11 +27,14 @@ class Session:
         self.current: str | None = None
         self._written: dict[str, str] = {}
 
-    def declare(self, text: str, *, product: str | None = None) -> DataProduct:
-        """Declare (or re-declare) a product from a cell body; it becomes the current one."""
+    def declare(self, text: str, *, product: str | None = None, base_dir: Any = None) -> DataProduct:
+        """Declare (or re-declare) a product from a cell body; it becomes the current one.
+
+        ``base_dir``: where ``outputPorts[].contract`` files resolve (the notebook's folder).
+        """
         from .product import load
 
-        new = load(text, workspace=self.workspace, name="cell", line_offset=1)
+        new = load(text, workspace=self.workspace, name="cell", line_offset=1, base_dir=base_dir)
         self._check_names(new)
         old = self.products.get(new.id)
         if old is not None:

@@ -32,7 +32,7 @@ def publish_product(dp: Any, to: str | os.PathLike | None, *, dry_run: bool, all
     with snapshots(dp) as data:
         plan = plan_publish(
             catalog_dir=catalog_dir, remote=remote, summary=dp.summary(), files=publish_files(dp), data=data,
-            test_results=test_doc, docs_html=dp.docs_html(), remote_documents=remote_documents(dp, test_doc) if remote else None,
+            test_results=test_doc, docs_html=dp.docs_html(), remote_documents=remote_documents(dp, results) if remote else None,
             allow_breaking=allow_breaking, dry_run=dry_run,
         )
         published = dp.workspace.read_status(dp.id).get("published", {})
@@ -50,24 +50,33 @@ def publish_files(dp: Any) -> dict[str, str]:
     files: dict[str, str] = {}
     for fmt in ("dps", "odps"):
         files.update(export_files(dp.workspace, dp.engine, dp.state, fmt))
-    for name, text in export_files(dp.workspace, dp.engine, dp.state, "odcs").items():
+    for name, text in export_files(dp.workspace, dp.engine, dp.state, "odcs", published=True).items():
         files[f"contracts/{name}"] = text
     return files
 
 
-def remote_documents(dp: Any, test_doc: dict[str, Any] | None):
-    """``(DPS document, {contract id: ODCS document}, [test results])`` for a Data Mesh Manager."""
+def remote_documents(dp: Any, results: Any):
+    """``(DPS document, {contract id: ODCS document}, [test results per contract])`` for a Data Mesh Manager.
+
+    Output ports name their contracts (``dataContractId``), and the test results are
+    one ``TestResults`` document per contract, as the vendor's OpenAPI describes them.
+    """
     from ..exports import server_info
     from ..spec.dps import to_dps
     from ..spec.export import to_odcs
+    from .dmm_schema import dmm_test_results
 
     spec = dp.spec
-    info = server_info(dp.workspace, dp.engine, dp.state)
+    info = server_info(dp.workspace, dp.engine, dp.state, published=True)
     contracts = {
-        spec.contract_id(p): to_odcs(spec, p, database_path=info["database_path"], parquet_path=info["parquet_paths"].get(p.id), quality=info["quality"].get(p.id), spark=info.get("spark"))
+        spec.contract_id(p): to_odcs(spec, p, parquet_path=info["parquet_paths"].get(p.id), quality=info["quality"].get(p.id), spark=info.get("spark"))
         for p in spec.outputPorts
     }
-    return to_dps(spec), contracts, [test_doc] if test_doc else None
+    product = to_dps(spec)
+    for port_doc, port in zip(product.get("outputPorts") or [], spec.outputPorts):
+        port_doc.setdefault("dataContractId", spec.contract_id(port))
+    tests = list(dmm_test_results(spec, results).values()) if results is not None else None
+    return product, contracts, tests
 
 
 @contextmanager
