@@ -56,14 +56,14 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
-    from .checks.run import validate
+    from .checks.validate import validate
     from .product import DataProduct, load
     from .workspace import Workspace
 
 _LAZY = {
     "DataProduct": ("product", "DataProduct"),
     "load": ("product", "load"),
-    "validate": ("checks.run", "validate"),
+    "validate": ("checks.validate", "validate"),
     "Workspace": ("workspace", "Workspace"),
 }
 

@@ -24,7 +24,7 @@ __all__ = ["CATALOG_FORMAT", "Catalog", "check_role", "open_catalog", "read_port
 
 def open_catalog(source: Any, *, api_key: Any = None) -> Any:
     """A catalog directory, or a Data Mesh Manager given as an http(s) URL or a configured client."""
-    from ..publish.http import DataMeshManagerClient
+    from .remote import DataMeshManagerClient
 
     if isinstance(source, str) and source.lower().startswith(("http://", "https://")):
         if api_key is None:

@@ -10,7 +10,7 @@ import urllib.parse
 from typing import Any
 
 from ..errors import CatalogError, PortNotFound
-from ..publish.http import DataMeshManagerClient
+from .remote import DataMeshManagerClient
 
 PII_CLASSIFICATIONS = ("restricted", "confidential", "pii")  # ODCS classifications read as PII from a DMM contract
 

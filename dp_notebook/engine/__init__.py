@@ -10,7 +10,21 @@ in ``dp_notebook.build``. Which engine a product uses is a setting
 
 from __future__ import annotations
 
+from typing import Any
+
 from ..settings import ENGINES
-from .base import BuildPlan, Engine, Staged, get_engine
+from .base import BuildPlan, Engine, Staged
+
+
+def get_engine(ws: Any, settings: Any) -> Engine:
+    """The engine named by ``settings`` (``dp_notebook.settings.EngineSettings``) for workspace ``ws``."""
+    if settings.name == "spark":
+        from .spark import SparkEngine
+
+        return SparkEngine(ws, settings)
+    from .duckdb import DuckDBEngine
+
+    return DuckDBEngine(ws)
+
 
 __all__ = ["ENGINES", "BuildPlan", "Engine", "Staged", "get_engine"]

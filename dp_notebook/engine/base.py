@@ -99,17 +99,6 @@ class Engine(Protocol):
     def contract_server(self) -> dict[str, Any] | None: ...
 
 
-def get_engine(ws: Any, settings: Any) -> Engine:
-    """The engine named by ``settings`` (``dp_notebook.settings.EngineSettings``) for workspace ``ws``."""
-    if settings.name == "spark":
-        from .spark import SparkEngine
-
-        return SparkEngine(ws, settings)
-    from .duckdb import DuckDBEngine
-
-    return DuckDBEngine(ws)
-
-
 def first_line(exc: BaseException) -> str:
     text = str(exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__
@@ -119,3 +108,19 @@ def iter_rows(cur: Any) -> Iterator[dict[str, Any]]:
     cols = [d[0] for d in cur.description]
     for row in cur.fetchall():
         yield dict(zip(cols, row))
+
+
+def as_frame(source: Any) -> Any:
+    """A ``var:`` input's value as a pandas DataFrame (DataFrames, DuckDB relations, Arrow/polars tables)."""
+    from ..errors import DataProductError
+
+    value = source.value
+    import pandas as pd
+
+    if isinstance(value, pd.DataFrame):
+        return value
+    if hasattr(value, "df") and callable(value.df):  # a DuckDB relation
+        return value.df()
+    if hasattr(value, "to_pandas"):  # pyarrow / polars
+        return value.to_pandas()
+    raise DataProductError(f"--from var:{source.ref}: the variable is a {type(value).__name__}, not a DataFrame, DuckDB relation or Arrow table")

@@ -18,7 +18,7 @@ from typing import Any
 
 from ..errors import DataProductError, SQLError
 from ..names import literal, quote
-from .base import BuildPlan, Staged, first_line
+from .base import BuildPlan, Staged, as_frame, first_line
 
 
 class DuckDBConnection:
@@ -252,20 +252,6 @@ def table_ref(ref: str) -> str:
     if not all(parts) or len(parts) > 3:
         raise PortNotFound(f"--from table:{ref}: write table:<name> or table:<schema>.<name>")
     return ".".join(quote(p) for p in parts)
-
-
-def as_frame(source: Any) -> Any:
-    """A ``var:`` input's value as a pandas DataFrame (DataFrames, DuckDB relations, Arrow/polars tables)."""
-    value = source.value
-    import pandas as pd
-
-    if isinstance(value, pd.DataFrame):
-        return value
-    if hasattr(value, "df") and callable(value.df):  # a DuckDB relation
-        return value.df()
-    if hasattr(value, "to_pandas"):  # pyarrow / polars
-        return value.to_pandas()
-    raise DataProductError(f"--from var:{source.ref}: the variable is a {type(value).__name__}, not a DataFrame, DuckDB relation or Arrow table")
 
 
 def _read_profile(path: Path) -> dict[str, Any]:

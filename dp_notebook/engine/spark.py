@@ -32,7 +32,7 @@ from typing import Any
 
 from ..errors import DataProductError, EngineError
 from ..names import literal, quote
-from .base import BuildPlan, Staged, first_line
+from .base import BuildPlan, Staged, as_frame, first_line
 from .translate import spark_error, to_spark
 
 
@@ -299,8 +299,6 @@ class SparkEngine:
                 spark.sql(f"DROP TABLE IF EXISTS {target}")
                 spark.sql(f"CREATE OR REPLACE VIEW {target} AS SELECT * FROM {source.ref}")
             else:
-                from .duckdb import as_frame
-
                 if source.kind in ("file", "port"):
                     # files on a cluster (Spark Connect) that cannot read this machine's disk: read
                     # them here with DuckDB's readers, as the DuckDB engine does, and upload the rows

@@ -185,11 +185,13 @@ def test_engine_configuration_errors(tmp_path, monkeypatch):
 
     monkeypatch.setenv("DP_NOTEBOOK_ENGINE", "snowflake")
     with pytest.raises(dp_notebook.SpecError, match="unknown engine 'snowflake' \\(engines: duckdb, spark\\)"):
-        get_engine(dp_notebook.Workspace(tmp_path / ".dp"))
+        dp_notebook.Workspace(tmp_path / ".dp").settings
     monkeypatch.delenv("DP_NOTEBOOK_ENGINE")
     (tmp_path / "dp-notebook.yaml").write_text("engine: {name: spark, remote: 'http://not-spark-connect'}\n")
-    with pytest.raises(EngineError, match="starts with sc://"):
-        get_engine(dp_notebook.Workspace(tmp_path / ".dp"))
+    with pytest.raises(dp_notebook.SpecError, match=r"dp-notebook.yaml: line 1: engine.remote: 'http://not-spark-connect': a Spark Connect URL starts with sc://"):
+        dp_notebook.Workspace(tmp_path / ".dp").settings
+    ws = dp_notebook.Workspace(tmp_path / "ok" / ".dp")
+    assert get_engine(ws, ws.settings.engine).name == "duckdb"
     # without pyspark, a Spark product says how to get it (one line in the notebook, no traceback)
     script = (
         "import sys; sys.modules['pyspark'] = None\n"

@@ -1,0 +1,90 @@
+"""``validate()``: any data (a file, a DataFrame, a DuckDB relation) against any suite.
+
+The one entry point that can run a suite on either engine: the compiled
+DuckDB checks (``checks/run.py``) or Great Expectations itself (``checks/gx.py``,
+an optional extra used for parity).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from ..errors import ExpectationError
+from .model import Expectation, SuiteResult
+from .run import parse_suite, run_suite
+
+
+def validate(data: Any, expectations: Any, *, engine: str = "duckdb", pii_columns: set[str] | None = None) -> SuiteResult:
+    """Check ``data`` (Parquet/CSV/JSON path, pandas DataFrame, DuckDB relation) against a suite.
+
+    ``expectations``: a list of ``{name: {kwargs}}``, a GX suite dict, or a path to suite JSON/YAML.
+
+        >>> import pandas as pd, dp_notebook
+        >>> df = pd.DataFrame({"id": [1, 2, None]})
+        >>> dp_notebook.validate(df, [{"not_null": {"column": "id"}}]).success
+        False
+    """
+    suite = _load_suite(expectations)
+    if engine == "gx":
+        from .gx import run_with_gx
+
+        return run_with_gx(data, suite)
+    if engine != "duckdb":
+        raise ExpectationError(f"unknown engine {engine!r}: use 'duckdb' or 'gx'")
+    import duckdb
+
+    con = duckdb.connect()
+    try:
+        relation, target = _relation_for(con, data)
+        return run_suite(con, relation, suite, target=target, pii_columns=set(pii_columns or ()))
+    finally:
+        con.close()
+
+
+def _load_suite(expectations: Any) -> list[Expectation]:
+    if isinstance(expectations, list) and all(isinstance(e, Expectation) for e in expectations):
+        return expectations
+    if isinstance(expectations, (str, Path)) and Path(expectations).suffix in (".json", ".yaml", ".yml"):
+        import json
+
+        import yaml
+
+        path = Path(expectations)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise ExpectationError(f"cannot read suite {path}: {exc.strerror or exc}") from None
+        data = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
+        return parse_suite(data, source=str(path))
+    return parse_suite(expectations)
+
+
+def _relation_for(con: Any, data: Any) -> tuple[str, str]:
+    import duckdb
+
+    if isinstance(data, (str, Path)):
+        path = Path(data).expanduser().resolve()
+        readers = {".parquet": "read_parquet", ".csv": "read_csv_auto", ".tsv": "read_csv_auto", ".json": "read_json_auto", ".jsonl": "read_json_auto"}
+        reader = readers.get(path.suffix.lower())
+        if reader is None:
+            raise ExpectationError(f"cannot read {path.name}: use a Parquet, CSV or JSON file")
+        if not path.exists() and "*" not in str(path):
+            raise ExpectationError(f"no such file: {path}")
+        from ..names import literal
+
+        return f"{reader}({literal(path)})", path.name
+    if isinstance(data, duckdb.DuckDBPyRelation):
+        # a relation may belong to another connection: bring its rows over as Arrow
+        table = data.arrow()
+        con.register("__validate_data", table.read_all() if hasattr(table, "read_all") else table)
+        return "__validate_data", "relation"
+    try:
+        import pandas as pd
+
+        if isinstance(data, pd.DataFrame):
+            con.register("__validate_data", data)
+            return "__validate_data", "DataFrame"
+    except ImportError:  # pragma: no cover - pandas is a dependency
+        pass
+    raise ExpectationError(f"validate() takes a file path, a pandas DataFrame or a DuckDB relation, not {type(data).__name__}")
