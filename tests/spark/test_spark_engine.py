@@ -190,6 +190,7 @@ def test_engine_configuration_errors(tmp_path, monkeypatch):
     (tmp_path / "dp-notebook.yaml").write_text("engine: {name: spark, remote: 'http://not-spark-connect'}\n")
     with pytest.raises(dp_notebook.SpecError, match=r"dp-notebook.yaml: line 1: engine.remote: 'http://not-spark-connect': a Spark Connect URL starts with sc://"):
         dp_notebook.Workspace(tmp_path / ".dp").settings
+    (tmp_path / "dp-notebook.yaml").unlink()
     ws = dp_notebook.Workspace(tmp_path / "ok" / ".dp")
     assert get_engine(ws, ws.settings.engine).name == "duckdb"
     # without pyspark, a Spark product says how to get it (one line in the notebook, no traceback)
