@@ -233,6 +233,8 @@ class DataProductMagics(Magics):
             return self.session.product(product).sql(query, namespace=self._ns())
         except DataProductError as exc:
             raise UsageError(str(exc)) from None
+        finally:
+            self._sync(product)
 
     def _declare(self, args, cell):
         from pathlib import Path

@@ -212,8 +212,8 @@ def test_cli_publish_of_a_notebook_publishes_what_the_notebook_publishes(tmp_pat
     res = run_cli("run", str(nb), "--out", str(own / "build"), cwd=own)
     assert res.returncode == 0, res.stderr
     v1, contract, tests = published(own / ".dp" / "catalog")
-    assert v1 == 1 and "expect_column_values_to_be_in_set" in contract or "invalidValues" in contract
-    assert len(tests["checks"]) >= 5 and any(c["kind"] == "unit" for c in tests["checks"])
+    assert v1 == 1 and "invalidValues" in contract and "nullValues" in contract  # the notebook's expectations
+    assert sorted(c["kind"] for c in tests["checks"]) == ["contract", "expectation", "expectation", "unit"]
     # the CLI publishes the same notebook: the catalog already holds this content, no new version
     res = run_cli("publish", str(nb), "--out", str(own / "build2"), cwd=tmp_path)
     assert res.returncode == 0, res.stderr
