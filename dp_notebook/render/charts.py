@@ -136,7 +136,7 @@ def trend_chart(
     threshold: dict[str, Any] | None = None,
     unit: str = "",
     value_format: Formatter | None = None,
-    width: int = 420,
+    width: int = 400,
     height: int = 150,
 ) -> str:
     """An SLO's values over time: ``points`` are ``{"at", "value", "success"}``; ``threshold`` is

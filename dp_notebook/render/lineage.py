@@ -1,5 +1,6 @@
 """``%dataproduct lineage`` as a result: the docs page's graph in the notebook, with the column-level
-sources in a table, text for terminals and the graph as JSON for tools::
+sources in a table, text for terminals and the graph as JSON (``application/vnd.dp-notebook.lineage+json``)
+for tools::
 
     LineageResult(dp.lineage())   # {"nodes": [...], "edges": [...], "columns": {...}, "notes": [...]}
 """
@@ -59,6 +60,6 @@ class LineageResult:
                 cols = f"<details><summary>Column-level lineage ({len(rows)} columns)</summary>{body}</details>"
             notes = "".join(f'<div class="dpn-muted">{esc(n)}</div>' for n in self.graph.get("notes") or [])
             html = card(f'<h4>Lineage</h4><div class="dpn-scroll">{lineage_svg(self.graph)}</div>{cols}{notes}')
-        bundle = mimebundle("lineage", {"graph": self.graph}, html, str(self))
-        bundle["application/json"] = self.graph
-        return bundle
+        # no plain application/json: JupyterLab ranks its JSON tree above text/html and would show
+        # the collapsed tree instead of the graph; tools read the vnd media type (or .to_dict())
+        return mimebundle("lineage", {"graph": self.graph}, html, str(self))
