@@ -191,6 +191,10 @@ def trend_chart(
         last_x = xx
         parts.append(f'<line class="dpn-axis" x1="{xx:.1f}" x2="{xx:.1f}" y1="{top + h}" y2="{top + h + 4}"/>')
         parts.append(f'<text x="{xx:.1f}" y="{height - 4}" text-anchor="middle">{esc(t.strftime(pattern))}</text>')
+    if last_x < 0:  # all points within a minute or so: label the first and the last moment
+        t_first, t_last = pts[0][0].astimezone(), pts[-1][0].astimezone()
+        for t, anchor, xx in ((t_first, "start", left), (t_last, "end", left + w)):
+            parts.append(f'<text x="{xx:.1f}" y="{height - 4}" text-anchor="{anchor}">{esc(t.strftime("%d %b %H:%M:%S"))}</text>')
     for kind, v in threshold.items():
         parts.append(f'<line class="dpn-threshold" x1="{left}" x2="{left + w}" y1="{y(v):.1f}" y2="{y(v):.1f}"><title>{esc(kind)} {esc(value_format(v))}</title></line>')
         label_y = y(v) - 4 if kind == "min" else y(v) + 12
