@@ -83,6 +83,19 @@ def test_trend_chart_is_honest():
     assert "no measurements yet" in trend_chart([], title="x")
 
 
+def test_charts_carry_an_image_twin_for_untrusted_notebooks():
+    import base64
+
+    html = trend_chart([{"at": "2026-11-01T03:00:00Z", "value": 1, "success": True}, {"at": "2026-11-02T03:00:00Z", "value": 2, "success": False}], title=XSS)
+    assert html.startswith('<div class="dpn-figure"><svg class="dpn-chart"')
+    twin = re.search(r'<img class="dpn-figure-img" alt="([^"]*)" src="data:image/svg\+xml;base64,([^"]+)">', html)
+    assert twin and twin.group(1) == "&lt;script&gt;alert(1)&lt;/script&gt;"
+    svg = base64.b64decode(twin.group(2)).decode()
+    assert "<style>" in svg and 'fill="#ffffff"' in svg and "<script>" not in svg  # own palette on white; user text escaped
+    assert ".dpn .dpn-figure>svg ~ img.dpn-figure-img{display:none}" in component_css()  # shown only without the inline SVG
+    assert trend_chart([{"at": "2026-11-01", "value": 1}, {"at": "2026-11-02", "value": 2}], inline_only=True).startswith("<svg")
+
+
 def test_nice_ticks_and_bars_without_clipping():
     assert nice_ticks(700.1, 700.9) == pytest.approx([700.0, 700.2, 700.4, 700.6, 700.8, 701.0])
     assert nice_ticks(0.97, 1.0, 3)[-1] <= 1.0 + 1e-9

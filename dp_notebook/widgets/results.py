@@ -71,7 +71,7 @@ def product_results(dp: Any) -> ResultsWidget:
     ]
     hist = dp.workspace.sql("SELECT checked_at, target, slo, value, success, message FROM _dp.quality_history WHERE product = ? ORDER BY checked_at DESC", [dp.id])
     series = QualityReport(None, hist, spec=getattr(dp, "spec", None)).series()
-    svgs = [trend_chart(s["points"], title=label, threshold=s["threshold"], value_format=value_formatter(s["kind"])) for label, s in series.items() if len(s["points"]) > 1]
+    svgs = [trend_chart(s["points"], title=label, threshold=s["threshold"], value_format=value_formatter(s["kind"]), inline_only=True) for label, s in series.items() if len(s["points"]) > 1]
     tables.append(
         {
             "name": "SLO history",

@@ -168,6 +168,10 @@ def test_lab_light_and_dark_every_output_readable(lab, browser, showcase):
         test_out = output_of(page, KINDS.index("test"))
         expect(test_out.locator(".dpn-row-warn .dpn-badge.dpn-warn").first).to_be_visible()
         expect(test_out.locator(".dpn-badge.dpn-fail")).to_have_count(0)
+    # trusted outputs draw the themed inline SVG; the image twin stays hidden
+    cost = output_of(page, KINDS.index("cost")).last
+    expect(cost.locator("svg.dpn-chart")).to_be_visible()
+    expect(cost.locator("img.dpn-figure-img")).to_be_hidden()
     report = {}
     for theme in ("light", "dark"):
         set_theme(page, theme)
@@ -221,7 +225,12 @@ def test_notebook7_light_and_dark(lab, browser, showcase):
     for theme in ("light", "dark"):
         set_theme(page, theme)
         assert_readable(check_contrast(page, static), f"Notebook 7 {theme}")
-        save(page, output_of(page, KINDS.index("cost")).last, f"notebook7-{theme}-cost.png")
+        cost = output_of(page, KINDS.index("cost")).last
+        # an untrusted notebook: the sanitizer drops inline SVG, the chart's image twin shows instead
+        expect(cost.locator("img.dpn-figure-img")).to_be_visible()
+        figure = cost.locator(".dpn-figure").first
+        assert figure.locator("svg").count() == 0 and figure.evaluate("f => getComputedStyle(f).fontSize") == "0px"  # leftover labels take no space
+        save(page, cost, f"notebook7-{theme}-cost.png")
     page.close()
 
 
