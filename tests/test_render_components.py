@@ -177,7 +177,7 @@ def test_docs_card_links_through_the_lab(tmp_path):
              "cost": {"total_monthly": 0.00003, "currency": "EUR"}}
     bundle = DocsResult(page, model, [])._repr_mimebundle_()
     html = bundle["text/html"]
-    assert 'class="dpn-docs-link"' in html and 'data-dpn-product="shop"' in html and 'data-dpn-source="workspace"' in html
+    assert 'class="dpn-docs-link dpn-docs-product--shop dpn-docs-source--workspace"' in html and 'data-dpn-product="shop"' in html and 'data-dpn-source="workspace"' in html
     assert f'href="{page.as_uri()}"' in html  # the fallback outside JupyterLab
     assert "1 of 2 checks passing, 1 warning" in html and "&lt; €0.01" in html
     assert "checks: 1 of 2 passing, 1 warning(s)" in bundle["text/plain"]

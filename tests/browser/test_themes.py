@@ -231,6 +231,13 @@ def test_notebook7_light_and_dark(lab, browser, showcase):
         figure = cost.locator(".dpn-figure").first
         assert figure.locator("svg").count() == 0 and figure.evaluate("f => getComputedStyle(f).fontSize") == "0px"  # leftover labels take no space
         save(page, cost, f"notebook7-{theme}-cost.png")
+    # the sanitizer dropped the link's file:// href and data attributes; its classes still lead the
+    # extension to the page, opened in a browser tab (Notebook 7 has no tabs of its own)
+    link = output_of(page, KINDS.index("docs")).last.locator("a.dpn-docs-link")
+    assert link.get_attribute("href") is None
+    with page.expect_popup() as popup:
+        link.click()
+    assert "/dp-notebook/api/docs/shop_orders/index.html" in popup.value.url
     page.close()
 
 
