@@ -153,7 +153,7 @@ class DocsHandler(_Base, JupyterHandler):
         notebook_dir, product_id, relative = args if len(args) == 3 else (None, *args)
         if not self._check_id(product_id):
             return
-        if relative.startswith("/") or ".." in Path(relative).parts or (notebook_dir and ".." in Path(notebook_dir).parts):
+        if relative.startswith("/") or ".." in Path(relative).parts or (notebook_dir and (notebook_dir.startswith("/") or ".." in Path(notebook_dir).parts)):
             return self._error(400, "file paths must stay inside the product's docs folder")
         root = self.settings.get("server_root_dir") or os.getcwd()
         folder = (docs_dir(root, notebook_dir) / product_id).resolve()

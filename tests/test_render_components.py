@@ -22,7 +22,7 @@ XSS = "<script>alert(1)</script>"
 def test_cards_use_theme_variables_not_hard_coded_white():
     css = component_css()
     html = card("<p>x</p>")
-    assert 'class="dpn dpn-card"' in html and "<style>" in html
+    assert 'class="dpn dpn-card tex2jax_ignore mathjax_ignore"' in html and "<style>" in html  # no LaTeX from "$0.05 … $0.02"
     # every colour of the card comes from JupyterLab's variables first, with fallbacks after
     assert "var(--jp-layout-color0" in css and "var(--jp-content-font-color1" in css and "var(--vscode-editor-background" in css
     assert not re.search(r"background:\s*#fff", css)
@@ -83,6 +83,19 @@ def test_trend_chart_is_honest():
     assert "no measurements yet" in trend_chart([], title="x")
 
 
+def test_charts_carry_an_image_twin_for_untrusted_notebooks():
+    import base64
+
+    html = trend_chart([{"at": "2026-11-01T03:00:00Z", "value": 1, "success": True}, {"at": "2026-11-02T03:00:00Z", "value": 2, "success": False}], title=XSS)
+    assert html.startswith('<div class="dpn-figure"><svg class="dpn-chart"')
+    twin = re.search(r'<img class="dpn-figure-img" alt="([^"]*)" src="data:image/svg\+xml;base64,([^"]+)">', html)
+    assert twin and twin.group(1) == "&lt;script&gt;alert(1)&lt;/script&gt;"
+    svg = base64.b64decode(twin.group(2)).decode()
+    assert "<style>" in svg and 'fill="#ffffff"' in svg and "<script>" not in svg  # own palette on white; user text escaped
+    assert ".dpn .dpn-figure>svg ~ img.dpn-figure-img{display:none}" in component_css()  # shown only without the inline SVG
+    assert trend_chart([{"at": "2026-11-01", "value": 1}, {"at": "2026-11-02", "value": 2}], inline_only=True).startswith("<svg")
+
+
 def test_nice_ticks_and_bars_without_clipping():
     assert nice_ticks(700.1, 700.9) == pytest.approx([700.0, 700.2, 700.4, 700.6, 700.8, 701.0])
     assert nice_ticks(0.97, 1.0, 3)[-1] <= 1.0 + 1e-9
@@ -110,7 +123,8 @@ def test_lineage_result_draws_the_graph():
     res = LineageResult(graph)
     bundle = res._repr_mimebundle_()
     assert "<svg" in bundle["text/html"] and "dpn-node-input" in bundle["text/html"] and XSS not in bundle["text/html"]
-    assert bundle["application/json"] == graph and bundle["application/vnd.dp-notebook.lineage+json"]["graph"] == graph
+    assert bundle["application/vnd.dp-notebook.lineage+json"]["graph"] == graph
+    assert "application/json" not in bundle  # JupyterLab would show its JSON tree instead of the graph
     assert "input raw -> port o_v1" in bundle["text/plain"] and "o_v1.id <- raw.id" in bundle["text/plain"]
     assert res["nodes"] == graph["nodes"]
     assert "No lineage yet" in LineageResult({})._repr_mimebundle_()["text/html"]
@@ -163,7 +177,7 @@ def test_docs_card_links_through_the_lab(tmp_path):
              "cost": {"total_monthly": 0.00003, "currency": "EUR"}}
     bundle = DocsResult(page, model, [])._repr_mimebundle_()
     html = bundle["text/html"]
-    assert 'class="dpn-docs-link"' in html and 'data-dpn-product="shop"' in html and 'data-dpn-source="workspace"' in html
+    assert 'class="dpn-docs-link dpn-docs-product--shop dpn-docs-source--workspace"' in html and 'data-dpn-product="shop"' in html and 'data-dpn-source="workspace"' in html
     assert f'href="{page.as_uri()}"' in html  # the fallback outside JupyterLab
     assert "1 of 2 checks passing, 1 warning" in html and "&lt; €0.01" in html
     assert "checks: 1 of 2 passing, 1 warning(s)" in bundle["text/plain"]

@@ -11,6 +11,7 @@ chart::
 
 from __future__ import annotations
 
+import base64
 import math
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
@@ -43,6 +44,31 @@ def nice_ticks(lo: float, hi: float, n: int = 4) -> list[float]:
     return ticks
 
 
+# The image twin of a chart, for notebooks opened untrusted: JupyterLab's sanitizer drops inline
+# <svg> (and would leave its labels as loose text) but keeps <img src="data:...">. The twin carries
+# its own light palette on a white ground (an image cannot see the theme's variables).
+_IMG_CSS = (
+    "text{font-family:system-ui,-apple-system,'Segoe UI',Roboto,Helvetica,Arial,sans-serif;font-size:11px;fill:#59636e}"
+    ".dpn-chart-title{fill:#1f2328;font-size:12px;font-weight:600}.dpn-chart-value{fill:#1f2328}"
+    ".dpn-axis{stroke:#d0d7de}.dpn-grid{stroke:#d0d7de;stroke-dasharray:2 3}.dpn-threshold{stroke:#a40e26;stroke-dasharray:5 3}"
+    ".dpn-threshold-label{fill:#a40e26}.dpn-pt-ok{fill:#116329}.dpn-pt-fail{fill:#a40e26}.dpn-pt-warn{fill:#7d4e00}.dpn-line{fill:none;stroke-width:2}"
+    ".dpn-s0{stroke:#0969da}.dpn-s1{stroke:#bf3989}.dpn-s2{stroke:#1a7f37}.dpn-s3{stroke:#9a6700}.dpn-s4{stroke:#8250df}.dpn-s5{stroke:#1b7c83}"
+    "rect.dpn-s0{fill:#0969da;stroke:none}rect.dpn-s1{fill:#bf3989;stroke:none}rect.dpn-s2{fill:#1a7f37;stroke:none}"
+    "rect.dpn-s3{fill:#9a6700;stroke:none}rect.dpn-s4{fill:#8250df;stroke:none}rect.dpn-s5{fill:#1b7c83;stroke:none}"
+    ".dpn-node rect{stroke:#d0d7de}.dpn-node-input rect{fill:#ddf4ff}.dpn-node-model rect{fill:#fff8c5}.dpn-node-port rect{fill:#dafbe1}"
+    ".dpn-node text{fill:#1f2328;font-family:ui-monospace,Menlo,Consolas,monospace;font-size:12px}.dpn-edge{fill:none;stroke:#6e7781;stroke-width:1.4}.dpn-arrow{fill:#6e7781}"
+)
+
+
+def figure(svg: str, title: str = "") -> str:
+    """``svg`` inline (themed by dpn.css) with its image twin for untrusted notebooks (see above);
+    the stylesheet shows the twin only where the inline SVG was removed."""
+    head, sep, rest = svg.partition(">")
+    twin = f'{head}{sep}<style>{_IMG_CSS}</style><rect width="100%" height="100%" fill="#ffffff"/>{rest}'
+    data = base64.b64encode(twin.encode("utf-8")).decode("ascii")
+    return f'<div class="dpn-figure">{svg}<img class="dpn-figure-img" alt="{esc(title or "chart")}" src="data:image/svg+xml;base64,{data}"></div>'
+
+
 def _svg_open(width: int, height: int, title: str) -> str:
     return (
         f'<svg class="dpn-chart" xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
@@ -63,6 +89,7 @@ def line_chart(
     height: int = 160,
     title: str = "",
     value_format: Formatter | None = None,
+    inline_only: bool = False,
 ) -> str:
     """One line per series over a shared index axis (``labels`` name the first and last point);
     ``None`` values leave gaps. One value per series is said in words, not drawn."""
@@ -108,7 +135,7 @@ def line_chart(
         if len(series) > 1:
             parts.append(f'<text class="dpn-chart-value" x="{left + w}" y="{12 * (k + 1)}" text-anchor="end">{esc(name)}</text>')
     parts.append("</svg>")
-    return "".join(parts)
+    return "".join(parts) if inline_only else figure("".join(parts), title)
 
 
 def _time_ticks(t0: datetime, t1: datetime, n: int = 4) -> tuple[list[datetime], str]:
@@ -136,8 +163,9 @@ def trend_chart(
     threshold: dict[str, Any] | None = None,
     unit: str = "",
     value_format: Formatter | None = None,
-    width: int = 420,
+    width: int = 400,
     height: int = 150,
+    inline_only: bool = False,
 ) -> str:
     """An SLO's values over time: ``points`` are ``{"at", "value", "success"}``; ``threshold`` is
     ``{"min": v}`` and/or ``{"max": v}`` (drawn as a dashed line the points are judged by)."""
@@ -191,6 +219,10 @@ def trend_chart(
         last_x = xx
         parts.append(f'<line class="dpn-axis" x1="{xx:.1f}" x2="{xx:.1f}" y1="{top + h}" y2="{top + h + 4}"/>')
         parts.append(f'<text x="{xx:.1f}" y="{height - 4}" text-anchor="middle">{esc(t.strftime(pattern))}</text>')
+    if last_x < 0:  # all points within a minute or so: label the first and the last moment
+        t_first, t_last = pts[0][0].astimezone(), pts[-1][0].astimezone()
+        for t, anchor, xx in ((t_first, "start", left), (t_last, "end", left + w)):
+            parts.append(f'<text x="{xx:.1f}" y="{height - 4}" text-anchor="{anchor}">{esc(t.strftime("%d %b %H:%M:%S"))}</text>')
     for kind, v in threshold.items():
         parts.append(f'<line class="dpn-threshold" x1="{left}" x2="{left + w}" y1="{y(v):.1f}" y2="{y(v):.1f}"><title>{esc(kind)} {esc(value_format(v))}</title></line>')
         label_y = y(v) - 4 if kind == "min" else y(v) + 12
@@ -205,7 +237,7 @@ def trend_chart(
             f'<rect class="{cls}" x="{x(t) - 4:.1f}" y="{y(v) - 4:.1f}" width="8" height="8">')
         parts.append(shape + f"<title>{esc(tip)}</title>" + ("</circle>" if ok or ok is None else "</rect>"))
     parts.append("</svg>")
-    return "".join(parts)
+    return "".join(parts) if inline_only else figure("".join(parts), title)
 
 
 def bar_chart(
@@ -215,6 +247,7 @@ def bar_chart(
     title: str = "",
     unit: str = "",
     value_format: Formatter | None = None,
+    inline_only: bool = False,
 ) -> str:
     """Horizontal bars, one per ``(label, value)``, the value written beside each bar."""
     value_format = value_format or (lambda v: fmt.number(v) + (unit or ""))
@@ -236,4 +269,4 @@ def bar_chart(
         parts.append(f'<rect class="dpn-s{i % 6}" x="{label_w}" y="{yy + 3}" width="{bw:.1f}" height="14" rx="2"><title>{esc(label)}: {esc(value_format(value))}</title></rect>')
         parts.append(f'<text x="{label_w + bw + 5:.1f}" y="{yy + 14}">{esc(value_format(value))}</text>')
     parts.append("</svg>")
-    return "".join(parts)
+    return "".join(parts) if inline_only else figure("".join(parts), title)

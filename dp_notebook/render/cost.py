@@ -48,8 +48,8 @@ def cost_table_html(cost: dict[str, Any]) -> str:
         margin = cost.get("margin")
         price = fmt.money(p.get("priceAmount"), p.get("priceCurrency") or c) if isinstance(p.get("priceAmount"), (int, float)) else f"{p.get('priceAmount')} {p.get('priceCurrency', '')}"
         body += (
-            f"<div>Consumer price <b>{esc(price)}</b> per {esc(p.get('priceUnit', ''))}; margin "
-            + (f"<b>{_money(margin, c)}</b> {esc(cost.get('margin_note'))}" if margin is not None else esc(cost.get("margin_note")))
+            f"<div>Consumer price <b>{esc(price)}</b> per {esc(p.get('priceUnit', ''))}; "
+            + (f"margin <b>{_money(margin, c)}</b> {esc(cost.get('margin_note'))}" if margin is not None else f"no margin computed: {esc(cost.get('margin_note'))}")
             + "</div>"
         )
     return head + body
@@ -91,5 +91,5 @@ def cost_text(cost: dict[str, Any]) -> str:
     if cost.get("price"):
         p = cost["price"]
         margin = cost.get("margin")
-        lines.append(f"consumer price: {p.get('priceAmount')} {p.get('priceCurrency', '')} per {p.get('priceUnit', '')}; margin: " + (f"{fmt.money(margin, c)} {cost.get('margin_note')}" if margin is not None else str(cost.get("margin_note"))))
+        lines.append(f"consumer price: {p.get('priceAmount')} {p.get('priceCurrency', '')} per {p.get('priceUnit', '')}; " + (f"margin {fmt.money(margin, c)} {cost.get('margin_note')}" if margin is not None else f"no margin computed: {cost.get('margin_note')}"))
     return "\n".join(lines)

@@ -64,7 +64,7 @@ def _port_section(port: dict[str, Any], files: dict[str, Any], examples: list[di
     contract_link = f' — <a href="{esc(contract)}">ODCS contract</a>' if contract else ""
     out.append(f"<div>contract <code>{esc(port.get('contractId'))}</code>{contract_link} · roles allowed: <b>{esc(roles)}</b></div>")
     out.append(f"<div>location <code>{esc(port['location'])}</code></div>")
-    out.append(f"<pre>SELECT * FROM {esc(port['location'])} LIMIT 10;\n-- in a notebook of another product:\n%dataproduct use {esc(port.get('product', ''))}{'.' if port.get('product') else ''}{esc(port['id'])} --as {esc(port['id'])}</pre>")
+    out.append(f"<pre>SELECT * FROM {esc(port['location'])} LIMIT 10;\n-- in a notebook of another product:\n%dataproduct use {esc(port.get('product', ''))}{'.' if port.get('product') else ''}{esc(port['id'])} --as {esc(port['id'])}{esc(' --role ' + port['rolesAllowed'][0]) if port.get('rolesAllowed') else ''}</pre>")
     cols = port.get("columns") or []
     if cols:
         rows = []

@@ -20,8 +20,9 @@ from .html import badge, card, esc, status_badge
 
 def docs_link(path: Path, product: str, *, source: str = "workspace", label: str = "Open the documentation page") -> str:
     """A link to a docs page that the lab extension opens in a JupyterLab tab (see module doc)."""
+    # the target also rides in classes: untrusted outputs lose data-* attributes and file:// hrefs
     return (
-        f'<a class="dpn-docs-link" href="{esc(path.as_uri())}" target="_blank" rel="noopener" '
+        f'<a class="dpn-docs-link dpn-docs-product--{esc(product)} dpn-docs-source--{esc(source)}" href="{esc(path.as_uri())}" target="_blank" rel="noopener" '
         f'data-dpn-product="{esc(product)}" data-dpn-source="{esc(source)}" data-dpn-file="{esc(path.name)}">{esc(label)}</a>'
     )
 

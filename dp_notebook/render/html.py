@@ -165,7 +165,8 @@ def table(
 
 def card(inner: str, *, extra_class: str = "") -> str:
     """One output's frame: the components' stylesheet and ``inner`` in a themed card."""
-    cls = f"dpn dpn-card {extra_class}".strip()
+    # tex2jax_ignore/mathjax_ignore: JupyterLab and nbconvert would typeset "$0.05 … $0.02" as LaTeX
+    cls = f"dpn dpn-card tex2jax_ignore mathjax_ignore {extra_class}".strip()
     return f'<div class="{esc(cls)}"><style>{component_css()}</style>{inner}</div>'
 
 

@@ -1,5 +1,6 @@
 """``%dataproduct lineage`` as a result: the docs page's graph in the notebook, with the column-level
-sources in a table, text for terminals and the graph as JSON for tools::
+sources in a table, text for terminals and the graph as JSON (``application/vnd.dp-notebook.lineage+json``)
+for tools::
 
     LineageResult(dp.lineage())   # {"nodes": [...], "edges": [...], "columns": {...}, "notes": [...]}
 """
@@ -9,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from .bundle import mimebundle
+from .charts import figure
 from .html import card, esc, table
 from .lineage_svg import lineage_svg
 
@@ -58,7 +60,7 @@ class LineageResult:
                 body = table(["port", "column", "comes from"], [[f"<code>{esc(p)}</code>", f"<code>{esc(c)}</code>", esc(s)] for p, c, s in rows], raw=True, wrap=(2,))
                 cols = f"<details><summary>Column-level lineage ({len(rows)} columns)</summary>{body}</details>"
             notes = "".join(f'<div class="dpn-muted">{esc(n)}</div>' for n in self.graph.get("notes") or [])
-            html = card(f'<h4>Lineage</h4><div class="dpn-scroll">{lineage_svg(self.graph)}</div>{cols}{notes}')
-        bundle = mimebundle("lineage", {"graph": self.graph}, html, str(self))
-        bundle["application/json"] = self.graph
-        return bundle
+            html = card(f'<h4>Lineage</h4><div class="dpn-scroll">{figure(lineage_svg(self.graph), "lineage")}</div>{cols}{notes}')
+        # no plain application/json: JupyterLab ranks its JSON tree above text/html and would show
+        # the collapsed tree instead of the graph; tools read the vnd media type (or .to_dict())
+        return mimebundle("lineage", {"graph": self.graph}, html, str(self))

@@ -83,7 +83,7 @@ class Progress:
         if self.finished:
             summary, ok = self.finished
             pill = f'<span class="dpn-badge dpn-{"ok" if ok else "fail"}">{"done" if ok else "failed"}</span>'
-            return f'<div class="dpn dpn-progress dpn-progress-done" role="status">{style}{pill}<span>{esc(summary)}</span></div>'
+            return f'<div class="dpn dpn-progress dpn-progress-done tex2jax_ignore mathjax_ignore" role="status">{style}{pill}<span>{esc(summary)}</span></div>'
         pills = []
         reached = self.stages.index(self.current) if self.current in self.stages else -1
         for i, name in enumerate(self.stages):
@@ -95,7 +95,7 @@ class Progress:
             facts.append(esc(fmt.count(self.info["rows"], "row")))
         facts.append(esc(fmt.duration(self.elapsed())))
         return (
-            f'<div class="dpn dpn-progress" role="status" aria-live="polite">{style}<b>{esc(self.title)}</b>'
+            f'<div class="dpn dpn-progress tex2jax_ignore mathjax_ignore" role="status" aria-live="polite">{style}<b>{esc(self.title)}</b>'
             f'<span class="dpn-stages">{"".join(pills)}</span><span class="dpn-muted">{" · ".join(facts)}</span></div>'
         )
 

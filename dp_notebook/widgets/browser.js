@@ -20,9 +20,11 @@ function show(v) {
 
 // A table that scrolls sideways; long values end in an ellipsis with the full value on hover.
 function table(headers, rows, numeric = []) {
+  // a column of numbers (and blanks) is right-aligned, its header too
+  const numbers = headers.map((_, i) => numeric.includes(i) || (rows.length > 0 && rows.every((r) => r[i] === null || r[i] === undefined || typeof r[i] === "number")));
   const cell = (tag, v, i) => {
     const text = show(v);
-    const num = numeric.includes(i) || (tag === "td" && typeof v === "number");
+    const num = numbers[i];
     return el(tag, { class: num ? "dpn-num" : undefined, title: text.length > 20 ? text : undefined }, text);
   };
   return el("div", { class: "dpn-scroll" }, el("table", { class: "dpn-table" },

@@ -33,7 +33,8 @@ function bytes(n) {
 }
 
 function money(v, currency) {
-  const text = Math.abs(v) >= 0.01 || v === 0 ? v.toFixed(2) : num(v);
+  // cents as usual; below a cent three significant digits, never "4.98e-7"
+  const text = Math.abs(v) >= 0.01 || v === 0 ? v.toFixed(2) : v.toFixed(Math.min(20, 2 - Math.floor(Math.log10(Math.abs(v))))).replace(/0+$/, "");
   return `${text} ${currency || ""}`.trim();
 }
 

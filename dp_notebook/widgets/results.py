@@ -72,7 +72,7 @@ def product_results(dp: Any) -> ResultsWidget:
     with dp.workspace.metadata() as md:
         hist = md.quality_history(dp.id)[["checked_at", "target", "slo", "value", "success", "message"]].iloc[::-1]
     series = QualityReport(None, hist, spec=getattr(dp, "spec", None)).series()
-    svgs = [trend_chart(s["points"], title=label, threshold=s["threshold"], value_format=value_formatter(s["kind"])) for label, s in series.items() if len(s["points"]) > 1]
+    svgs = [trend_chart(s["points"], title=label, threshold=s["threshold"], value_format=value_formatter(s["kind"]), inline_only=True) for label, s in series.items() if len(s["points"]) > 1]
     tables.append(
         {
             "name": "SLO history",

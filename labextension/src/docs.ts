@@ -22,6 +22,13 @@ export function docsTargetFromLink(a: HTMLAnchorElement): IDocsTarget | null {
   }
   const href = a.getAttribute('href') || '';
   if (!href.startsWith('file:')) {
+    // sanitized (untrusted) outputs keep only the classes: dpn-docs-product--<id> dpn-docs-source--<source>
+    const byClass = (prefix: string) => [...a.classList].find(c => c.startsWith(prefix))?.slice(prefix.length);
+    const id = byClass('dpn-docs-product--');
+    const from = byClass('dpn-docs-source--');
+    if (id && ID.test(id) && (from === 'workspace' || from === 'catalog')) {
+      return { product: id, source: from, file: from === 'catalog' ? 'docs.html' : 'index.html' };
+    }
     return null;
   }
   const parts = decodeURIComponent(href.replace(/^file:\/\//, '')).split('/');

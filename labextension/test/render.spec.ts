@@ -147,6 +147,10 @@ describe('docs links', () => {
     expect(docsTargetFromLink(link('file:///w/.dp/docs/shop/index.html'))).toEqual({ product: 'shop', source: 'workspace', file: 'index.html' });
     expect(docsTargetFromLink(link('file:///w/.dp/catalog/shop/versions/3/docs.html'))).toEqual({ product: 'shop', source: 'catalog', file: 'docs.html' });
     expect(docsTargetFromLink(link('https://example.org/x'))).toBeNull();
+    // an untrusted output: the sanitizer kept neither data-* nor the file:// href, only the classes
+    const sanitized = document.createElement('a');
+    sanitized.className = 'dpn-docs-link dpn-docs-product--shop dpn-docs-source--workspace';
+    expect(docsTargetFromLink(sanitized)).toEqual({ product: 'shop', source: 'workspace', file: 'index.html' });
     expect(docsTargetFromLink(link('file:///x', { dpnProduct: '../etc', dpnSource: 'workspace' }))).toBeNull();
   });
 

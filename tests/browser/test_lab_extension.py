@@ -58,12 +58,14 @@ def test_panel_lists_the_example_products_and_inserts_a_use_cell(lab, page):
     open_lab(page, base, "executed.ipynb")
     page.click(".jp-SideBar .lm-TabBar-tab[data-id='dp-notebook-panel']")
     panel = page.locator("#dp-notebook-panel")
-    expect(panel).to_contain_text("3 products", timeout=30_000)
+    expect(panel).to_contain_text("3 products in the catalog", timeout=30_000)
+    expect(panel.locator(".jp-SidePanel-toolbar .jp-ToolbarButtonComponent")).to_have_count(1)  # the refresh icon
     ports = panel.locator(".dpn-port")
     keys = sorted(f"{ports.nth(i).get_attribute('data-product')}.{ports.nth(i).get_attribute('data-port')}" for i in range(ports.count()))
     assert "shelf_warmers.shelf_warmers_v1" in keys and any(k.startswith("orders.") for k in keys) and any(k.startswith("customer_360.") for k in keys)
     panel.locator("input[type=search]").fill("no-such-thing-anywhere")
     expect(ports).to_have_count(0)
+    expect(panel.locator(".dpn-empty")).to_contain_text("No port matches “no-such-thing-anywhere”")
     panel.locator("input[type=search]").fill("shelf warmers")
     item = panel.locator(".dpn-port[data-port='shelf_warmers_v1']")
     expect(item).to_have_count(1)
@@ -71,19 +73,18 @@ def test_panel_lists_the_example_products_and_inserts_a_use_cell(lab, page):
     item.locator("summary").click()
     expect(item.locator("table")).to_contain_text("sku")  # the port's schema
     panel.screenshot(path=str(screenshot_dir() / "lab-panel.png"))
-    # "Open docs" opens the published product page, served by the server extension
-    with page.expect_popup() as popup:
-        item.locator("button", has_text="Open docs").click()
-    docs = popup.value
-    docs.wait_for_load_state()
-    assert docs.url.endswith("/dp-notebook/api/products/shelf_warmers/files/docs.html")
-    expect(docs.locator("body")).to_contain_text("Shelf Warmers")
-    docs.close()
-    # "Insert use cell" puts a ready cell below the active one
+    # "Open docs" opens the published product page in a JupyterLab tab, served by the server extension
+    item.locator("button", has_text="Open docs").click()
+    frame = page.locator(".dpn-docs-tab iframe")
+    expect(frame).to_be_visible(timeout=30_000)
+    assert "/dp-notebook/api/products/shelf_warmers/files/docs.html" in frame.get_attribute("src")
+    expect(page.frame_locator(".dpn-docs-tab iframe").locator("body")).to_contain_text("Shelf Warmers", timeout=30_000)
+    page.locator(".lm-TabBar-tab.lm-mod-current .lm-TabBar-tabCloseIcon").first.click()
+    # "Insert use cell" puts a ready cell below the active one, with a role that may read the port
     cells_before = page.locator(".jp-Notebook .jp-Cell").count()
     item.locator("button", has_text="Insert use cell").click()
     expect(page.locator(".jp-Notebook .jp-Cell")).to_have_count(cells_before + 1)
-    expect(page.locator(".jp-Notebook .jp-Cell.jp-mod-active .cm-content")).to_have_text("%dataproduct use shelf_warmers.shelf_warmers_v1 --as shelf_warmers_v1")
+    expect(page.locator(".jp-Notebook .jp-Cell.jp-mod-active .cm-content")).to_contain_text("%dataproduct use shelf_warmers.shelf_warmers_v1 --as shelf_warmers_v1 --role ")
 
 
 def test_renderer_shows_the_product_card_and_checks(lab, page):
@@ -115,15 +116,17 @@ def test_magic_cells_are_highlighted_as_sql_and_yaml(lab, page):
     expect(transform).to_have_attribute("data-dp-language", "sql", timeout=30_000)
     declare.scroll_into_view_if_needed()
     expect(declare).to_have_attribute("data-dp-language", "yaml", timeout=30_000)
+    # the %%dataproduct line reads as a command (options are not SQL comments)
+    expect(transform.locator(".cm-line.dpn-magic-line")).to_have_count(1)
     # ordinary Python cells keep Python
     plain = page.locator(".jp-Cell", has_text="%load_ext dp_notebook").locator(".cm-editor")
     assert plain.get_attribute("data-dp-language") is None
     # and SQL keywords are really coloured as keywords, unlike plain text
     colours = transform.evaluate(
         """ed => {
-            const spans = [...ed.querySelectorAll('.cm-line span')];
+            const spans = [...ed.querySelectorAll('.cm-line:not(.dpn-magic-line) span')];
             const colour = word => { const s = spans.find(s => s.textContent.trim().toUpperCase() === word); return s ? getComputedStyle(s).color : null; };
-            return { select: colour('SELECT'), from: colour('FROM'), line: getComputedStyle(ed.querySelector('.cm-line')).color };
+            return { select: colour('SELECT'), from: colour('FROM'), line: getComputedStyle(ed.querySelector('.cm-content')).color };
         }"""
     )
     assert colours["select"] and colours["select"] == colours["from"] and colours["select"] != colours["line"], colours
@@ -142,18 +145,20 @@ def test_palette_command_runs_the_product_tests(lab, page):
     expect(last.locator(".jp-InputPrompt")).to_contain_text("[", timeout=120_000)
     expect(last.locator(".jp-InputPrompt")).not_to_contain_text("*", timeout=120_000)
     cells_before = page.locator(".jp-Notebook .jp-Cell").count()
+    test_cell = page.locator(".jp-Notebook .jp-Cell", has=page.locator(".cm-line", has_text="%dataproduct test")).last
+    prompt_before = test_cell.locator(".jp-InputPrompt").inner_text()
     palette(page, "Run product tests")
-    expect(page.locator(".jp-Notebook .jp-Cell")).to_have_count(cells_before + 1, timeout=15_000)
-    inserted = page.locator(".jp-Notebook .jp-Cell.jp-mod-active").first
-    new_cell = page.locator(".jp-Notebook .jp-Cell", has=page.locator(".cm-line", has_text="%dataproduct test")).last
-    result = new_cell.locator(".dpn-lab-card", has_text="Checks on")
-    expect(result).to_contain_text("passed", timeout=120_000)
-    assert inserted.count() == 1
+    # the notebook's own test cell runs again, in place: no new cell each time
+    expect(test_cell.locator(".jp-InputPrompt")).not_to_have_text(prompt_before, timeout=120_000)
+    expect(test_cell.locator(".jp-InputPrompt")).not_to_contain_text("*", timeout=120_000)
+    assert page.locator(".jp-Notebook .jp-Cell").count() == cells_before
+    expect(test_cell.locator(".dpn-lab-card", has_text="Checks on")).to_contain_text("passed", timeout=120_000)
     # publish asks first: cancel changes nothing, confirm runs %dataproduct publish
     cells = page.locator(".jp-Notebook .jp-Cell").count()
     palette(page, "Publish product")
     dialog = page.locator(".jp-Dialog")
     expect(dialog).to_contain_text("Publish the data product?")
+    expect(dialog).to_contain_text("Publish shelf_warmers (from shelf_warmers.ipynb) to the catalog")  # which product, which catalog
     dialog.locator("button", has_text="Cancel").click()
     expect(dialog).to_have_count(0)
     assert page.locator(".jp-Notebook .jp-Cell").count() == cells

@@ -66,3 +66,41 @@ def test_files_and_traversal_refused(server):
         status, body, _ = get(server, f"/dp-notebook/api/products/staff/files/{attempt}")
         assert status in (400, 404), attempt
         assert b"not for the API" not in body and b"root:" not in body
+
+
+@pytest.fixture(scope="module")
+def docs_server(tmp_path_factory):
+    """A server whose root holds a workspace at the root and one in a team folder, each with docs."""
+    root = tmp_path_factory.mktemp("docsrv")
+    for folder, title in ((root, "Root shop"), (root / "team" / "nb", None), (root / "team", "Team shop")):
+        folder.mkdir(parents=True, exist_ok=True)
+        if title:
+            page = folder / ".dp" / "docs" / "shop" / "index.html"
+            page.parent.mkdir(parents=True)
+            page.write_text(f"<h1>{title}</h1>")
+            (page.parent / "specs").mkdir()
+            (page.parent / "specs" / "shop.dps.yaml").write_text("id: shop\n")
+    (root / "secret.txt").write_text("not for the API")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DP_NOTEBOOK_")}
+    with jupyter("jupyter_server", root, env=env) as base:
+        yield base
+
+
+def test_unpublished_docs_are_served_from_the_notebooks_workspace(docs_server):
+    status, body, ctype = get(docs_server, "/dp-notebook/api/docs/shop/index.html")
+    assert status == 200 and b"Root shop" in body and ctype.startswith("text/html")
+    # a notebook in team/nb: its kernel's workspace is team/.dp (the first .dp/ walking up)
+    status, body, _ = get(docs_server, "/dp-notebook/api/docs-in/team%2Fnb/shop/index.html")
+    assert status == 200 and b"Team shop" in body
+    status, body, ctype = get(docs_server, "/dp-notebook/api/docs-in/team%2Fnb/shop/specs/shop.dps.yaml")  # the page's relative links
+    assert status == 200 and body == b"id: shop\n" and ctype.startswith("text/plain")
+
+
+def test_unpublished_docs_refuse_traversal_and_say_what_is_missing(docs_server):
+    status, body, _ = get(docs_server, "/dp-notebook/api/docs/nope/index.html")
+    assert status == 404 and "run %dataproduct docs first" in json.loads(body)["error"]
+    for attempt in ("/dp-notebook/api/docs/shop/..%2F..%2F..%2F..%2Fsecret.txt", "/dp-notebook/api/docs-in/..%2F..%2F../shop/index.html",
+                    "/dp-notebook/api/docs/..%2F..%2F/secret.txt", "/dp-notebook/api/docs-in/%2Fetc/shop/index.html"):
+        status, body, _ = get(docs_server, attempt)
+        assert status in (400, 404), attempt
+        assert b"not for the API" not in body
