@@ -192,12 +192,12 @@ def run_build(ws: Any, engine: Any, plan: BuildPlan, *, progress: Any = None) ->
         with engine.transaction(plan) as tx:
             stage("staging")
             staged = tx.stage(plan)
-            stage("contract and checks", rows=staged.rows)
+            stage("checks", rows=staged.rows, elapsed=time.perf_counter() - started)
             results, undeclared = audit(tx.con, staged.relation, plan, staged.columns)
             failed = [r for r in results if r.failed]
             if failed:
                 raise _failure(plan, failed, results)
-            stage("swap", rows=staged.rows)
+            stage("swap", rows=staged.rows, elapsed=time.perf_counter() - started)
             view = tx.swap(plan, staged, lambda source: serving_select(plan.port, source, staged.columns))
             preview_columns, preview = tx.preview(plan)
             profile = {**staged.profile, **tx.profile()}

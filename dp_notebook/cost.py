@@ -173,19 +173,9 @@ class CostSummary:
         }
 
     def __str__(self) -> str:
-        from .render.html import text_table
+        from .render.cost import cost_text
 
-        c = self.currency
-        rows = [[t["target"], f"{t['wall_s']:.3f}s", f"{t['cpu_s']:.3f}s", t.get("rows_scanned") or "", _bytes(t.get("bytes_scanned")), f"{t['cost_per_run']:.6f}", f"{t['monthly']:.4f}"] for t in self.transforms]
-        lines = [f"cost of {self.product}: {self.total_monthly:.4f} {c}/month projected ({self.runs_per_month:g} runs/month from schedule {self.schedule or 'none: 1 run'})"]
-        if rows:
-            lines.append(text_table(["transform", "wall", "cpu", "rows scanned", "bytes scanned", f"{c}/run", f"{c}/month"], rows))
-        if self.storage:
-            lines.append(text_table(["port", "storage", f"{c}/month"], [[s["port"], _bytes(s["bytes"]), f"{s['monthly']:.6f}"] for s in self.storage]))
-        margin, note = self.margin()
-        if self.price:
-            lines.append(f"consumer price: {self.price.get('priceAmount')} {self.price.get('priceCurrency', '')}/{self.price.get('priceUnit', '')}; margin: " + (f"{margin:.4f} {c} {note}" if margin is not None else note))
-        return "\n".join(lines)
+        return cost_text(self.to_dict())
 
     def _repr_mimebundle_(self, include=None, exclude=None):
         from .render.bundle import mimebundle

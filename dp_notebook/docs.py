@@ -21,18 +21,28 @@ def docs_model(dp: Any, *, files: dict[str, Any] | None = None) -> dict[str, Any
     from .checks.runner import latest_results
     from .errors import DataProductError
 
+    from .checks.quality import slo_name
+    from .render.quality import slo_threshold
+
     history: dict[str, list] = {}
     try:
         with dp.workspace.metadata() as md:
             series = md.quality_series(dp.id)
-        history = {name: [value for _, value, _ in points] for name, points in series.items()}
+        history = {name: [{"at": at, "value": value, "success": ok} for at, value, ok in points] for name, points in series.items()}
     except DataProductError:
         pass
+    spec = dp.spec
+    thresholds = {
+        f"{port.id}: {slo_name(slo)}": slo_threshold(slo)
+        for port in spec.outputPorts
+        for slo in (port.serviceLevelObjectives or spec.serviceLevelObjectives)
+    }
     return {
         "product": dp.summary(),
         "lineage": dp.lineage() if dp.state.transforms else None,
         "checks": latest_results(dp.workspace, dp.id),
         "quality_history": history,
+        "quality_thresholds": thresholds,
         "cost": dp.cost().to_dict(),
         "examples": list(dp.state.examples),
         "files": files or {},

@@ -32,33 +32,33 @@ from .names import is_valid_id
 from .errors import CatalogError, PortNotFound
 
 
-def catalog_dir(root_dir: str | os.PathLike) -> Path:
-    env = os.environ.get("DP_NOTEBOOK_CATALOG")
-    if env:
-        return Path(env).expanduser().resolve()
-    home = os.environ.get("DP_NOTEBOOK_HOME")
-    if home:
-        return Path(home).expanduser().resolve() / "catalog"
-    return Path(root_dir).expanduser().resolve() / ".dp" / "catalog"
+def workspace_settings(root_dir: str | os.PathLike, notebook_dir: str | None = None) -> Any:
+    """The settings of the workspace a notebook in ``notebook_dir`` (relative to the server root) uses.
 
+    The kernel's own rule (DESIGN §9, ``dp_notebook.settings``): ``DP_NOTEBOOK_HOME``, else the
+    first ``.dp/`` walking up — never above the server root here — else ``<root>/.dp``; then
+    ``dp-notebook.yaml`` beside it (``catalog:`` included).
+    """
+    from .settings import Settings, find_home
 
-def docs_dir(root_dir: str | os.PathLike, notebook_dir: str | None = None) -> Path:
-    """Where ``%dataproduct docs`` writes by default: ``<workspace>/docs``. The workspace is
-    ``DP_NOTEBOOK_HOME``, else the first ``.dp/`` from ``notebook_dir`` (relative to the server root,
-    never above it) up to the root, else ``<root>/.dp`` (the kernel's own rule, DESIGN §9)."""
-    home = os.environ.get("DP_NOTEBOOK_HOME")
-    if home:
-        return Path(home).expanduser().resolve() / "docs"
     root = Path(root_dir).expanduser().resolve()
     here = (root / (notebook_dir or "")).resolve()
     if here != root and root not in here.parents:
         here = root
-    for folder in [here, *here.parents]:
-        if (folder / ".dp").is_dir():
-            return folder / ".dp" / "docs"
-        if folder == root:
-            break
-    return root / ".dp" / "docs"
+    home = find_home(here)
+    if home.parent != root and root not in home.parents and not os.environ.get("DP_NOTEBOOK_HOME"):
+        home = root / ".dp"  # a .dp/ above the server root is not this server's to serve
+    return Settings.resolve(home)
+
+
+def catalog_dir(root_dir: str | os.PathLike) -> Path:
+    """The catalog the panel lists: the server root's workspace's (``DP_NOTEBOOK_CATALOG``, ``catalog:``, ``.dp/catalog``)."""
+    return workspace_settings(root_dir).catalog_dir
+
+
+def docs_dir(root_dir: str | os.PathLike, notebook_dir: str | None = None) -> Path:
+    """Where ``%dataproduct docs`` writes by default for a notebook in ``notebook_dir``: ``<workspace>/docs``."""
+    return workspace_settings(root_dir, notebook_dir).home / "docs"
 
 
 # the docs page is self-contained; keep it from running scripts with the server's origin

@@ -76,7 +76,8 @@ class DataProductMagics(Magics):
         args = parser.parse_args(rest)
         try:
             return handler(args, cell)
-        except ChecksFailed:
+        except ChecksFailed as exc:
+            _show(exc.result)  # the table of what failed stays in the notebook, not only the summary
             raise
         except DataProductError as exc:
             raise UsageError(str(exc)) from None
@@ -146,7 +147,7 @@ class DataProductMagics(Magics):
 
         add("docs", "Write the product's self-contained HTML documentation page; show a compact card.", lambda a, c: self.session.product(a.product).docs(a.out), setup=docs_args)
         add("cost", "Measured compute and storage, projected to a month with the price model.", lambda a, c: self.session.product(a.product).cost())
-        add("lineage", "Table- and column-level lineage of the transforms (sqlglot).", lambda a, c: _Json(self.session.product(a.product).lineage()))
+        add("lineage", "Table- and column-level lineage of the transforms (sqlglot), drawn as a graph.", self._lineage)
 
         def browse_args(p):
             p.add_argument("--catalog", help="catalog directory or Data Mesh Manager URL (default: publish_to when it is a URL, else the workspace catalog)")
@@ -176,6 +177,11 @@ class DataProductMagics(Magics):
             p.add_argument("--method", choices=["hash", "drop"], default="hash", help="hash (default) or drop the PII columns")
 
         add("redact", "Derive a PII-redacted output port (hash or drop PII columns) with its own contract.", self._redact, setup=redact_args)
+
+    def _lineage(self, args, cell):
+        from .render.lineage import LineageResult
+
+        return LineageResult(self.session.product(args.product).lineage())
 
     def _results(self, args, cell):
         from .widgets.results import product_results
@@ -248,19 +254,11 @@ class DataProductMagics(Magics):
         return self.session.product(args.product).export(args.format, args.port, out=args.out)
 
 
-class _Json:
-    """Plain data shown as pretty JSON (text) with a JSON media type."""
+def _show(result: Any) -> None:
+    if result is not None and hasattr(result, "_repr_mimebundle_"):
+        from IPython.display import display
 
-    def __init__(self, data) -> None:
-        self.data = data
-
-    def __repr__(self) -> str:
-        import json
-
-        return json.dumps(self.data, indent=2, default=str)
-
-    def _repr_mimebundle_(self, include=None, exclude=None):
-        return {"text/plain": repr(self), "application/json": self.data}
+        display(result)
 
 
 class _Help:

@@ -153,6 +153,11 @@ class DataProduct:
         self.state.set_transform(TransformDef(target, sql, dict(params or {}), model, line_offset))
         self._save()
         plan = plan_build(self.state, target, params=None, namespace=namespace)
+        if progress is None:
+            from .render.progress import Progress
+
+            # a themed line in the notebook while it runs; nothing under dp-notebook run, CI or scripts
+            progress = Progress(target, enabled=not self.settings.unattended, stages=("staging", "checks", "swap"))
         result = run_build(self.workspace, self.engine, plan, progress=progress)
         self.state.transforms[target].bound = dict(plan.values)
         self._save()
@@ -229,7 +234,7 @@ class DataProduct:
         result = run_quality(self.workspace, self.engine, self.state)
         with self.workspace.metadata() as md:
             history = md.quality_history(self.id)
-        return QualityReport(result, history)
+        return QualityReport(result, history, spec=self.spec)
 
     # -- documentation and cost -----------------------------------------------------------------------
     def lineage(self) -> dict[str, Any]:

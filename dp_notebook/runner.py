@@ -159,6 +159,8 @@ def run_notebook(
             pm.execute_notebook(
                 node, str(executed), parameters=parameters or {}, kernel_name=kernel, cwd=str(path.parent),
                 progress_bar=False, log_output=False, request_save_on_cell_execute=True,
+                # ipykernel's start-up warning about TCP on localhost is noise in every CI log
+                extra_arguments=["--IPKernelApp.log_level=ERROR"] if _is_ipykernel(kernel, nb) else [],
             )
     except PapermillExecutionError as failure:
         report.failed_cell, report.execution_count = failure.cell_index + 1, failure.exec_count
@@ -170,6 +172,11 @@ def run_notebook(
     report.elapsed_s = time.perf_counter() - started
     _write_html(executed, out_dir)
     return report
+
+
+def _is_ipykernel(kernel: str | None, nb: dict[str, Any]) -> bool:
+    name = kernel or (nb.get("metadata", {}).get("kernelspec") or {}).get("name") or "python3"
+    return name in ("python3", "python")
 
 
 @contextmanager

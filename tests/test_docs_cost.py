@@ -59,7 +59,7 @@ def structure(html: str) -> str:
 
 def test_page_content(golden):
     html = render_product_page(full_doc())
-    for needle in ("Shelf Warmers", "fulfillment.shelf_warmers_v1", "stock.sku", "<svg", "by location", "specs/x.odcs.yaml", "1 failing", "USD/month", "roles allowed: <b>coo, fulfillment</b>"):
+    for needle in ("Shelf Warmers", "fulfillment.shelf_warmers_v1", "stock.sku", "<svg", "by location", "specs/x.odcs.yaml", "1 failing", "a month, projected", "roles allowed: <b>coo, fulfillment</b>"):
         assert needle in html, needle
     assert not re.search(r'<(?:script|link|img)[^>]+(?:src|href)="https?://', html)  # nothing fetched from the network
     golden("docs/product_page.structure.txt", structure(html))

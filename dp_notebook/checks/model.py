@@ -70,13 +70,14 @@ class CheckResult:
             "unexpected_count": self.unexpected_count,
             "unexpected_percent": self.unexpected_percent,
             "message": self.message,
+            "unexpected_sample": list(self.unexpected_sample),
         }
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> CheckResult:
         """Back from ``to_row`` (a row without severity is an error-severity check, as before format 2)."""
         keys = ("name", "target", "kind", "success", "message", "unexpected_count", "unexpected_percent")
-        return cls(**{k: row.get(k) for k in keys}, severity=str(row.get("severity") or "error"))
+        return cls(**{k: row.get(k) for k in keys}, severity=str(row.get("severity") or "error"), unexpected_sample=list(row.get("unexpected_sample") or []))
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -132,16 +133,9 @@ class SuiteResult:
         return junit_xml(self, suite_name)
 
     def __str__(self) -> str:
-        from ..render.html import text_table
+        from ..render.checks import checks_text
 
-        rows = []
-        for r in self.results:
-            pct = "" if r.unexpected_percent is None else f"{r.unexpected_percent:.2f}%"
-            rows.append(["ok" if r.success else ("FAIL" if r.severity == "error" else r.severity.upper()), r.kind, r.target, r.name, "" if r.unexpected_count is None else r.unexpected_count, pct, r.message])
-        if self.note and not self.results:
-            return self.note
-        status = "passed" if self.success else "FAILED"
-        return f"checks {status}: {self.summary().splitlines()[0]}\n" + text_table(["", "kind", "target", "check", "unexpected", "%", "details"], rows)
+        return checks_text(self)
 
     def _repr_mimebundle_(self, include=None, exclude=None):
         from ..render.bundle import mimebundle

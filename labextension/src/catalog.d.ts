@@ -155,6 +155,10 @@ export interface CheckRow {
   unexpected_count?: number | null;
   unexpected_percent?: number | null;
   message?: string | null;
+  /**
+   * a few failing rows, PII columns masked
+   */
+  unexpected_sample?: {}[];
 }
 /**
  * application/vnd.dp-notebook.product+json
