@@ -224,13 +224,19 @@ export class ProductsPanel extends SidePanel {
 
   render(): void {
     const query = this._search.value.trim();
+    // a refresh (every 30 s, after a publish) must not close the port the user has open
+    const open = new Set(Array.from(this._list.querySelectorAll('details[open]')).map(d => `${(d as HTMLElement).dataset.product}.${(d as HTMLElement).dataset.port}`));
     const items: HTMLElement[] = [];
     for (const p of this.products) {
       for (const port of p.outputPorts || []) {
         if (this._matches && !this._matches.has(`${p.id}.${port.id}`)) {
           continue;
         }
-        items.push(this.portItem(p, port));
+        const item = this.portItem(p, port);
+        if (open.has(`${p.id}.${port.id}`)) {
+          item.setAttribute('open', '');
+        }
+        items.push(item);
       }
     }
     if (!items.length && this.products.length) {
