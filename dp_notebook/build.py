@@ -28,6 +28,7 @@ from .engine.base import BuildPlan
 from .errors import ChecksFailed, ContractViolation
 from .names import check_location, private_schema, quote
 from .params import render_params, sql_hash
+from .privacy import mask_rows
 
 
 @dataclass
@@ -200,6 +201,7 @@ def run_build(ws: Any, engine: Any, plan: BuildPlan, *, progress: Any = None) ->
             stage("swap", rows=staged.rows, elapsed=time.perf_counter() - started)
             view = tx.swap(plan, staged, lambda source: serving_select(plan.port, source, staged.columns))
             preview_columns, preview = tx.preview(plan)
+            preview = mask_rows(preview_columns, preview, plan.pii_columns)  # outputs end up in published notebooks
             profile = {**staged.profile, **tx.profile()}
     except BaseException as exc:  # SQL errors, failed checks, Ctrl-C: the engine rolled back; say why
         interrupted = isinstance(exc, KeyboardInterrupt)

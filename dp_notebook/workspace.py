@@ -106,11 +106,22 @@ class Workspace:
 
     # -- connections -------------------------------------------------------------------------
     @contextmanager
-    def connect(self) -> Iterator[Any]:
-        """Open the DuckDB file for one operation; ``WorkspaceLocked`` if another process holds it."""
+    def connect(self, *, read_only: bool = False) -> Iterator[Any]:
+        """Open the DuckDB file for one operation; ``WorkspaceLocked`` if another process holds it.
+
+        ``read_only``: a connection on which DuckDB refuses every write and every file
+        (external access off): for SQL taken from a spec (see ``checks/readonly.py``).
+        No other connection of this process may be open to the file at the time.
+        """
         import duckdb
 
         settings = self.settings
+        config = dict(settings.duckdb)
+        if read_only:
+            if not self._checked or not self.db_path.is_file():
+                with self.connect():  # create and migrate the file first: a read-only one cannot
+                    pass
+            config.update(enable_external_access="false", lock_configuration="true")
         try:
             self.root.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -119,7 +130,7 @@ class Workspace:
         delay = 0.05
         while True:
             try:
-                con = duckdb.connect(str(self.db_path), config=dict(settings.duckdb))
+                con = duckdb.connect(str(self.db_path), read_only=read_only, config=config)
                 break
             except duckdb.IOException as exc:
                 text = str(exc)
@@ -135,10 +146,11 @@ class Workspace:
             from .metadata import Metadata
 
             md = Metadata(con)
-            if not self._checked:
-                md.prepare(str(self.db_path))
-                self._checked = True
-            md.abort_stale_runs(_pid_alive)
+            if not read_only:
+                if not self._checked:
+                    md.prepare(str(self.db_path))
+                    self._checked = True
+                md.abort_stale_runs(_pid_alive)
             yield con
         finally:
             con.close()
