@@ -184,11 +184,11 @@ class ProductState:
         state = cls(loaded)
         if not path.is_file():
             return state
-        import yaml
+        from .spec.yamlpos import safe_load
 
         try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        except (OSError, yaml.YAMLError) as exc:
+            data = safe_load(path.read_text(encoding="utf-8"), source=str(path)) or {}
+        except (OSError, SpecError) as exc:
             raise SpecError(f"the saved product state {path} is unreadable ({exc}); delete it and re-run the notebook") from None
         if not isinstance(data, dict) or data.get("format") != STATE_FORMAT or data.get("product") != state.id:
             return state
