@@ -156,8 +156,11 @@ def _parse_duckdb_type(text: str) -> tuple[str, str]:
 
     try:
         dtype = exp.DataType.build(text, dialect="duckdb")
-    except (ParseError, ValueError, TypeError, KeyError) as exc:
+    except (ParseError, ValueError, TypeError, KeyError, AttributeError, RecursionError) as exc:
         raise UnknownType(str(exc).splitlines()[0] if str(exc) else text) from None
+    # a type becomes part of CAST(... AS <type>): anything but one data type (statements, a ')') is refused
+    if not isinstance(dtype, exp.DataType) or not isinstance(dtype.this, exp.DataType.Type) or ";" in text:
+        raise UnknownType(f"{text!r} is not one data type")
     if dtype.this == exp.DataType.Type.USERDEFINED:
         raise UnknownType(f"unknown type {text!r}")
     family = _SQLGLOT_FAMILY.get(dtype.this.name, dtype.this.name)
