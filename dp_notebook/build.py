@@ -28,7 +28,7 @@ from .engine.base import BuildPlan
 from .errors import ChecksFailed, ContractViolation
 from .names import check_location, private_schema, quote
 from .params import render_params, sql_hash
-from .privacy import mask_rows
+from .privacy import mask_rows, scrub_quoted
 
 
 @dataclass
@@ -210,6 +210,8 @@ def run_build(ws: Any, engine: Any, plan: BuildPlan, *, progress: Any = None) ->
     except BaseException as exc:  # SQL errors, failed checks, Ctrl-C: the engine rolled back; say why
         interrupted = isinstance(exc, KeyboardInterrupt)
         reason = "interrupted (KeyboardInterrupt)" if interrupted else (str(exc) or type(exc).__name__)
+        if plan.pii_columns and not isinstance(exc, ChecksFailed):
+            reason = scrub_quoted(reason)  # an engine error may quote a value ("could not convert 'carol@…'"); history keeps none
         with ws.metadata() as md:
             md.end_run(plan.run_id, "aborted" if interrupted else "failed", None, reason, time.perf_counter() - started)
         ws.record_checks(plan.product, results, run_id=plan.run_id)

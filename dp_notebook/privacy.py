@@ -84,3 +84,14 @@ def mask_observed(result: Any, pii: Iterable[str], message: Any = None) -> None:
         result.observed_value = MASK
         if message is not None:
             result.message = message(result)
+
+
+def scrub_quoted(text: str) -> str:
+    """Text with every single-quoted literal replaced by ``'***'``: engine errors quote the value they failed on.
+
+        >>> scrub_quoted("Could not convert string 'carol@example.com' to INT32")
+        "Could not convert string '***' to INT32"
+    """
+    import re
+
+    return re.sub(r"'(?:[^']|'')*'", "'***'", text)

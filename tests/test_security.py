@@ -839,3 +839,12 @@ def test_help_of_a_cell_magic_is_its_help(ip):
         ip.run_line_magic("dataproduct", "transform --help")
     with pytest.raises(UsageError, match=r"usage: %dataproduct expect"):
         ip.run_line_magic("dataproduct", "expect -h")
+
+
+def test_an_engine_error_quoting_a_pii_value_is_stored_without_it(shop):
+    with pytest.raises(SQLError, match="carol@example.com"):  # the author sees what failed
+        shop.transform("people_v1", "SELECT CAST(email AS INT) AS id, email, zip FROM raw")
+    with shop.workspace.connect() as con:
+        (error,) = con.execute("SELECT error FROM _dp.runs WHERE status = 'failed'").fetchone()
+    assert "Could not convert" in error and EMAIL not in error and "'***'" in error
+    assert EMAIL not in every_text(shop.workspace.root / "status")
