@@ -35,9 +35,9 @@ from dp_notebook.errors import DataProductError
 PROFILE = os.environ.get("DP_FUZZ_PROFILE", "ci")
 # examples per test: (ci, long); the long profile sums to more than 10,000 cases
 EXAMPLES = {
-    "lines": (150, 4500),
-    "bodies": (150, 4000),
-    "spec": (25, 1800),
+    "lines": (150, 5000),
+    "bodies": (150, 4500),
+    "spec": (25, 1200),
 }
 settings.register_profile("dp-fuzz", deadline=None, database=None, derandomize=PROFILE == "ci", print_blob=True,
                           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture, HealthCheck.data_too_large, HealthCheck.filter_too_much])
