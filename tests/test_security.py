@@ -84,6 +84,28 @@ def count(ws, sql: str) -> int:
         return con.execute(sql).fetchone()[0]
 
 
+class Scripted(BaseHTTPRequestHandler):
+    """A server on 127.0.0.1 that records each request in ``server.seen``; ``reply()`` says what to answer."""
+
+    def log_message(self, *args):
+        pass
+
+    def reply(self) -> tuple[int, dict[str, str], bytes]:
+        raise NotImplementedError
+
+    def _handle(self):
+        self.rfile.read(int(self.headers.get("content-length") or 0))
+        self.server.seen.append((self.command, self.path, self.headers.get("x-api-key")))
+        code, headers, body = self.reply()
+        self.send_response(code)
+        for name, value in {**headers, "content-length": str(len(body))}.items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_GET = do_PUT = do_POST = _handle
+
+
 # == 1. writes outside where they belong ============================================================
 
 
@@ -144,24 +166,15 @@ def test_url_segments_are_encoded(tmp_path):
     from dp_notebook.catalog.remote import DataMeshManagerClient
     from dp_notebook.publish.http import plan_requests
 
-    class Recorder(BaseHTTPRequestHandler):
-        def log_message(self, *args):
-            pass
+    class Recorder(Scripted):
+        def reply(self):
+            return 200, {"content-type": "application/json"}, b"{}"
 
-        def do_GET(self):
-            self.server.paths.append(self.path)
-            body = b"{}"
-            self.send_response(200)
-            self.send_header("content-type", "application/json")
-            self.send_header("content-length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-    with serve(Recorder, paths=[]) as srv:
+    with serve(Recorder, seen=[]) as srv:
         client = DataMeshManagerClient(url(srv), api_key="k")
         client.get_contract("../dataproducts/victim")
         client.get_product("a/../../b?x=1#y")
-    assert srv.paths == ["/api/datacontracts/..%2Fdataproducts%2Fvictim", "/api/dataproducts/a%2F..%2F..%2Fb%3Fx%3D1%23y"]
+    assert [path for _, path, _ in srv.seen] == ["/api/datacontracts/..%2Fdataproducts%2Fvictim", "/api/dataproducts/a%2F..%2F..%2Fb%3Fx%3D1%23y"]
     requests = plan_requests({"id": "p/../q"}, {"../c": {}}, None)
     assert [r.path for r in requests] == ["/api/datacontracts/..%2Fc", "/api/dataproducts/p%2F..%2Fq"]
 
@@ -505,40 +518,18 @@ def test_a_key_in_the_versioned_settings_file_is_refused(tmp_path):
 # == 5. secrets ===================================================================================
 
 
-class Redirector(BaseHTTPRequestHandler):
+class Redirector(Scripted):
     """Answers every request with a redirect to ``server.target``."""
 
-    def log_message(self, *args):
-        pass
-
-    def _redirect(self):
-        self.rfile.read(int(self.headers.get("content-length") or 0))
-        self.server.seen.append((self.command, self.path, self.headers.get("x-api-key")))
-        self.send_response(self.server.code)
-        self.send_header("location", self.server.target + self.path)
-        self.send_header("content-length", "0")
-        self.end_headers()
-
-    do_GET = do_PUT = do_POST = _redirect
+    def reply(self):
+        return self.server.code, {"location": self.server.target + self.path}, b""
 
 
-class Collector(BaseHTTPRequestHandler):
+class Collector(Scripted):
     """Another origin: records whatever reaches it."""
 
-    def log_message(self, *args):
-        pass
-
-    def _collect(self):
-        self.rfile.read(int(self.headers.get("content-length") or 0))
-        self.server.seen.append((self.command, self.path, self.headers.get("x-api-key")))
-        body = b"[]"
-        self.send_response(200)
-        self.send_header("content-type", "application/json")
-        self.send_header("content-length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    do_GET = do_PUT = do_POST = _collect
+    def reply(self):
+        return 200, {"content-type": "application/json"}, b"[]"
 
 
 @pytest.mark.parametrize("code", [301, 302, 303, 307, 308])
@@ -556,24 +547,13 @@ def test_the_api_key_never_follows_a_redirect(shop, monkeypatch, code):
     assert not (shop.workspace.catalog_dir / "shop").exists()  # a redirect is a failure, not a success
 
 
-class Echo(BaseHTTPRequestHandler):
+class Echo(Scripted):
     """A server that echoes the key it was sent in its answers."""
 
-    def log_message(self, *args):
-        pass
-
-    def _echo(self):
-        self.rfile.read(int(self.headers.get("content-length") or 0))
+    def reply(self):
         key = self.headers.get("x-api-key") or ""
         code, ctype = self.server.answer
-        body = f"invalid request for key {key} (x-api-key: {key})".encode()
-        self.send_response(code)
-        self.send_header("content-type", ctype)
-        self.send_header("content-length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    do_GET = do_PUT = do_POST = _echo
+        return code, {"content-type": ctype}, f"invalid request for key {key} (x-api-key: {key})".encode()
 
 
 @pytest.mark.parametrize("answer", [(400, "application/json"), (422, "application/problem+json"), (200, "text/html")])
@@ -581,7 +561,7 @@ def test_a_key_echoed_by_the_server_is_cut_from_every_message(shop, monkeypatch,
     from dp_notebook.widgets import browse
 
     monkeypatch.setenv("DATAMESH_MANAGER_API_KEY", "s3cret-key-echoed")
-    with serve(Echo, answer=answer) as srv:
+    with serve(Echo, seen=[], answer=answer) as srv:
         with pytest.raises(PublishError) as publish_err:
             shop.publish(url(srv))
         with pytest.raises(CatalogError) as browse_err:
@@ -812,14 +792,17 @@ def test_a_path_blocked_by_a_file_is_named(shop, tmp_path):
         shop.docs(tmp_path / "blocked")
 
 
-def test_a_full_disk_is_named(shop, tmp_path):
-    disk = tmp_path / "small"
+@pytest.mark.parametrize(("options", "says"), [("size=16k", "No space left on device"), ("ro", "Read-only file system")], ids=["full", "read-only"])
+def test_a_full_or_read_only_disk_is_named(shop, tmp_path, options, says):
+    disk = tmp_path / "disk"
     disk.mkdir()
-    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=16k", "tmpfs", str(disk)], capture_output=True).returncode != 0:
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(disk)], capture_output=True).returncode != 0:
         pytest.skip("needs root to mount a small tmpfs")
     try:
-        with pytest.raises(DataProductError, match=rf"cannot write {disk}.*No space left on device"):
+        with pytest.raises(DataProductError, match=rf"cannot write {disk}.*{says}"):
             shop.docs(disk)
+        with pytest.raises(DataProductError, match=rf"{disk}.*{says}"):
+            shop.publish(disk / "catalog")
     finally:
         subprocess.run(["umount", str(disk)], check=True)
 
