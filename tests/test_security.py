@@ -831,3 +831,9 @@ def test_an_engine_error_quoting_a_pii_value_is_stored_without_it(shop):
         (error,) = con.execute("SELECT error FROM _dp.runs WHERE status = 'failed'").fetchone()
     assert "Could not convert" in error and EMAIL not in error and "'***'" in error
     assert EMAIL not in every_text(shop.workspace.root / "status")
+
+
+@pytest.mark.parametrize("condition", ["getvariable('k') = 'x'", "current_setting('home_directory') <> ''", "length(read_text_x(id)) > 0"])
+def test_a_row_condition_cannot_read_settings_or_variables(shop, condition):
+    with pytest.raises(dp_notebook.ExpectationError, match="may not be used in a check"):
+        shop.expect("people_v1", [{"not_null": {"column": "id", "row_condition": condition}}])

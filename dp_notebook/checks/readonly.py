@@ -79,12 +79,17 @@ def read_only_query(sql: Any, *, where: str, dialect: str = "duckdb", own_tables
         if isinstance(node, writes):
             raise SpecError(f"{where}: only a single SELECT may run here (found {_kind(node)} inside it)")
         if isinstance(node, exp.Func):
-            name = _function_name(node)
-            if name in _DENIED_FUNCTIONS or name.startswith(_DENIED_PREFIXES):
-                raise SpecError(f"{where}: the function {name}() may not be used in a check (it reads files, settings or other queries)")
+            check_function(node, where)
         if isinstance(node, exp.Table):
             _check_table(node, where, ctes, schemas, tables)
     return sql
+
+
+def check_function(node: Any, where: str) -> None:
+    """``SpecError`` for a function that reads files, settings, variables or runs other queries."""
+    name = _function_name(node)
+    if name in _DENIED_FUNCTIONS or name.startswith(_DENIED_PREFIXES):
+        raise SpecError(f"{where}: the function {name}() may not be used in a check (it reads files, settings or other queries)")
 
 
 def _check_table(node: Any, where: str, ctes: set[str], schemas: set[str], tables: set[tuple[str, str]]) -> None:
