@@ -189,7 +189,7 @@ ATTACKS = [
     "SELECT count(*) FROM _dp.runs",
     "SELECT count(*) FROM other.things_v1",
     "SELECT count(*) FROM dp_other.things_v1",
-    "SELECT count(*) FROM query('DELETE FROM _dp.runs')",
+    "SELECT count(*) FROM query('SELECT * FROM _dp.runs')",
     "ATTACH '{db}' AS w",
     "SELECT current_setting('home_directory') IS NOT NULL",
     "SELECT count(*) FROM '{csv}'",
@@ -217,7 +217,9 @@ def test_slo_sql_that_writes_or_reads_elsewhere_is_refused_at_declare(ip, tmp_pa
 
 @pytest.mark.parametrize("attack", ATTACKS)
 def test_a_hostile_check_query_cannot_write_or_read_elsewhere_when_it_runs(tmp_path, attack):
-    """Declare-time validation bypassed (a state edited after declare): ``test`` and ``quality`` still refuse."""
+    """Declare-time validation bypassed (a state edited after declare): ``quality`` and ``test`` still refuse it."""
+    import duckdb
+
     from dp_notebook.spec.model import SLO
 
     ws = _victims(tmp_path)
@@ -225,19 +227,23 @@ def test_a_hostile_check_query_cannot_write_or_read_elsewhere_when_it_runs(tmp_p
     dp.input("raw", ROWS)
     dp.transform("people_v1", "SELECT * FROM raw")
     runs = count(ws, "SELECT count(*) FROM _dp.runs")
-    csv = tmp_path / "leak.csv"
-    query = attack.format(csv=csv, db=ws.db_path)
+    secret = tmp_path / "secret.csv"  # a file the check would read: it exists
+    secret.write_text("a\n1\n")
+    duckdb.connect(str(tmp_path / "other.duckdb")).close()  # a database it would attach
+    query = attack.format(csv=secret, db=tmp_path / "other.duckdb").replace("TO '" + str(secret), "TO '" + str(tmp_path / "leak.csv"))
+    if query.startswith("ATTACH"):
+        query += "; SELECT 1"
     port = dp.spec.outputPorts[0]
     port.serviceLevelObjectives.append(SLO.model_construct(type="sql", query=query, mustBe=1, severity="error", name="hostile"))
-    port.quality = [{"type": "sql", "query": query, "mustBe": 1, "name": "hostile rule"}]
-    with pytest.raises((ChecksFailed, SpecError, SQLError)) as err:
-        dp.test()
-    assert EMAIL not in str(err.value)
-    with pytest.raises((ChecksFailed, SpecError, SQLError)):
+    with pytest.raises(SpecError, match="single SELECT|not a table of this product|may not be used|looks like a file"):
         dp.quality()
+    port.serviceLevelObjectives.clear()
+    port.quality = [{"type": "sql", "query": query, "mustBe": 1, "name": "hostile rule"}]
+    (rule,) = [r for r in dp.test(raise_on_failure=False).results if r.name == "hostile rule"]
+    assert not rule.success and rule.message.startswith("refused:"), rule.message
     assert count(ws, "SELECT count(*) FROM _dp.runs") == runs
     assert count(ws, "SELECT count(*) FROM other.things_v1") == 3
-    assert not csv.exists()
+    assert not (tmp_path / "leak.csv").exists()
 
 
 def test_cli_test_of_a_contributed_spec_cannot_empty_the_run_history(tmp_path, shop):
