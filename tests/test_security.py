@@ -843,3 +843,24 @@ def test_an_engine_error_quoting_a_pii_value_is_stored_without_it(shop):
 def test_a_row_condition_cannot_read_settings_or_variables(shop, condition):
     with pytest.raises(dp_notebook.ExpectationError, match="may not be used in a check"):
         shop.expect("people_v1", [{"not_null": {"column": "id", "row_condition": condition}}])
+
+
+def test_malformed_products_from_a_remote_catalog_are_left_out_and_roles_never_split(monkeypatch):
+    from dp_notebook.widgets import BrowserState
+
+    class Listing(Scripted):
+        def reply(self):
+            return 200, {"content-type": "application/json"}, json.dumps(self.server.products).encode()
+
+    products = [
+        {"id": "good", "info": {"title": "Good", "owner": "t"}, "outputPorts": [{"id": "p", "rolesAllowed": ["admin"]}]},
+        {"id": "split", "info": {"title": "Split", "owner": "t"}, "outputPorts": [{"id": "p", "rolesAllowed": "admin"}]},
+        {"id": "../up", "outputPorts": []},
+        {"id": "tags", "outputPorts": [{"id": "p", "tags": 5}]},
+        {"id": "ports", "outputPorts": "p"},
+    ]
+    with serve(Listing, seen=[], products=products) as srv, pytest.warns(UserWarning) as caught:
+        state = BrowserState(url(srv), role="a")
+    assert list(state.products) == ["good"]
+    said = " ".join(str(w.message) for w in caught)
+    assert "split.p.rolesAllowed" in said and "'../up'" in said and "tags.p.tags" in said and "outputPorts is not a list" in said
