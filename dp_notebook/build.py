@@ -28,6 +28,7 @@ from .engine.base import BuildPlan
 from .errors import ChecksFailed, ContractViolation
 from .names import check_location, private_schema, quote
 from .params import render_params, sql_hash
+from .privacy import mask_rows, scrub_quoted
 
 
 @dataclass
@@ -165,13 +166,16 @@ def audit(con: Any, relation: str, plan: BuildPlan, columns: list[tuple[str, str
     return results, undeclared
 
 
-def _failure(plan: BuildPlan, failed: list[Any], results: list[Any]) -> ChecksFailed:
+def _failure(plan: BuildPlan, failed: list[Any], results: list[Any], *, served_before: bool = True) -> ChecksFailed:
     from .checks.model import SuiteResult
 
     lines = "\n".join(f"  ✗ {r.kind} {r.name}: {r.message}" for r in failed[:20])
     more = f"\n  … and {len(failed) - 20} more" if len(failed) > 20 else ""
     suite = SuiteResult(plan.target, list(results))
-    head = f"{plan.target}: the new data fails {len(failed)} check(s); the port keeps its last good data"
+    what = "port" if plan.kind == "port" else "model"
+    # say what consumers see now, no more: the data served before passed its own run's checks, not today's
+    kept = f"nothing was swapped in: the {what} still holds the data of its last successful build" if served_before else f"nothing was swapped in: the {what} has never been built, so nothing is served"
+    head = f"{plan.target}: the new data fails {len(failed)} check(s); {kept}"
     if any(r.kind == "contract" for r in failed):
         return ContractViolation(f"{head} (it breaks the contract):\n{lines}{more}", suite)
     return ChecksFailed(f"{head}:\n{lines}{more}", suite)
@@ -191,19 +195,23 @@ def run_build(ws: Any, engine: Any, plan: BuildPlan, *, progress: Any = None) ->
     try:
         with engine.transaction(plan) as tx:
             stage("staging")
+            served_before = engine.has_relation(tx.con, plan.schema, plan.target)
             staged = tx.stage(plan)
             stage("checks", rows=staged.rows, elapsed=time.perf_counter() - started)
             results, undeclared = audit(tx.con, staged.relation, plan, staged.columns)
             failed = [r for r in results if r.failed]
             if failed:
-                raise _failure(plan, failed, results)
+                raise _failure(plan, failed, results, served_before=served_before)
             stage("swap", rows=staged.rows, elapsed=time.perf_counter() - started)
             view = tx.swap(plan, staged, lambda source: serving_select(plan.port, source, staged.columns))
             preview_columns, preview = tx.preview(plan)
+            preview = mask_rows(preview_columns, preview, plan.pii_columns)  # outputs end up in published notebooks
             profile = {**staged.profile, **tx.profile()}
     except BaseException as exc:  # SQL errors, failed checks, Ctrl-C: the engine rolled back; say why
         interrupted = isinstance(exc, KeyboardInterrupt)
         reason = "interrupted (KeyboardInterrupt)" if interrupted else (str(exc) or type(exc).__name__)
+        if plan.pii_columns and not isinstance(exc, ChecksFailed):
+            reason = scrub_quoted(reason)  # an engine error may quote a value ("could not convert 'carol@…'"); history keeps none
         with ws.metadata() as md:
             md.end_run(plan.run_id, "aborted" if interrupted else "failed", None, reason, time.perf_counter() - started)
         ws.record_checks(plan.product, results, run_id=plan.run_id)
@@ -262,10 +270,17 @@ def _status(ws: Any, plan: BuildPlan, status: str, error: str | None, **extra: A
 
 def _write_parquet(engine: Any, ws: Any, plan: BuildPlan) -> Path:
     """Files ports are also written as Parquet, atomically (temp file + rename)."""
+    from .errors import DataProductError
+
     out = ws.data_dir / plan.product / f"{plan.target}.parquet"
-    out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_suffix(f".parquet.tmp-{os.getpid()}")
     schema, view = plan.view or (plan.schema, plan.target)
-    engine.snapshot(f"{quote(schema)}.{quote(view)}", tmp)
-    os.replace(tmp, out)
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        engine.snapshot(f"{quote(schema)}.{quote(view)}", tmp)
+        os.replace(tmp, out)
+    except (OSError, DataProductError) as exc:
+        tmp.unlink(missing_ok=True) if tmp.parent.is_dir() else None
+        detail = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise DataProductError(f"{plan.target}: the view {schema}.{view} serves the new data, but its Parquet file {out} could not be written: {detail}") from None
     return out

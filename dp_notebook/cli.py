@@ -36,15 +36,16 @@ def _parse_value(text: str) -> Any:
 
 
 def _parameters(pairs: list[list[str]] | None, files: list[str] | None) -> dict[str, Any]:
-    import yaml
+    from .errors import SpecError
+    from .spec.yamlpos import safe_load
 
     params: dict[str, Any] = {}
     for path in files or []:
         try:
-            data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+            data = safe_load(Path(path).read_text(encoding="utf-8"), source=str(path)) or {}
         except OSError as exc:
             raise CliError(f"cannot read parameters file {path}: {exc.strerror or exc}") from None
-        except yaml.YAMLError as exc:
+        except SpecError as exc:
             raise CliError(f"parameters file {path} is not valid YAML: {exc}") from None
         if not isinstance(data, dict):
             raise CliError(f"parameters file {path} must be a mapping of name: value")

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from .errors import DataProductError
@@ -19,7 +23,9 @@ def atomic_write(path: Path, data: str | bytes) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name[:60]}.", suffix=".tmp")
     except OSError as exc:
-        raise DataProductError(f"cannot write {path}: {exc.strerror or exc}") from None
+        blocked = next((p for p in (path.parent, *path.parent.parents) if p.exists() and not p.is_dir()), None)
+        why = f"{blocked} is a file, not a folder" if blocked else (exc.strerror or str(exc))
+        raise DataProductError(f"cannot write {path}: {why}") from None
     mode = "wb" if isinstance(data, bytes) else "w"
     try:
         with os.fdopen(fd, mode, **({} if mode == "wb" else {"encoding": "utf-8"})) as fh:
@@ -42,3 +48,40 @@ def inside(base: Path, relative: str | os.PathLike) -> Path:
     if target != root and root not in target.parents:
         raise DataProductError(f"{str(relative)!r} would be written outside {root}")
     return target
+
+
+@contextmanager
+def scratch_dir(parent: Path, prefix: str) -> Iterator[Path]:
+    """A temporary folder ``<parent>/<prefix>-<pid>-<random>``, removed afterwards.
+
+    A process killed with SIGKILL cannot remove its folder; the next one removes the
+    folders of processes that are gone (the pid in the name), so none piles up.
+    """
+    parent = Path(parent)
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        for old in parent.glob(f"{prefix}-*"):
+            pid = old.name[len(prefix) + 1 :].split("-", 1)[0]
+            if pid.isdigit() and not pid_alive(int(pid)):
+                shutil.rmtree(old, ignore_errors=True)
+        path = parent / f"{prefix}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        path.mkdir()
+    except OSError as exc:
+        raise DataProductError(f"cannot create a temporary folder in {parent}: {exc.strerror or exc}") from None
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def pid_alive(pid: int) -> bool:
+    """Is process ``pid`` (on this host) still running?"""
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

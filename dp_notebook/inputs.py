@@ -120,8 +120,11 @@ def port_source(ref: str, catalog_dir: Path | None, role: str | None) -> Source:
 
     if catalog_dir is None:
         raise CatalogError("no catalog configured to read product ports from")
+    from .privacy import pii_of_columns
+
     entry, snapshot, version = read_port(Catalog.open(catalog_dir), ref, role)
-    return Source("port", ref, str(snapshot), {"contractId": entry.get("contractId"), "port": entry, "version": version})
+    pii = sorted(pii_of_columns(entry.get("columns") or [], contains_pii=entry.get("containsPii")))
+    return Source("port", ref, str(snapshot), {"contractId": entry.get("contractId"), "port": entry, "version": version, "pii": pii})
 
 
 def bind_input(engine: Any, state: Any, port_id: str, source: Source, *, auto_declare: bool = False) -> InputResult:

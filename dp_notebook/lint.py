@@ -102,9 +102,56 @@ def id_findings(spec: Any, positions: Any = None) -> list[Finding]:
     return out
 
 
+def check_findings(spec: Any, positions: Any = None) -> list[Finding]:
+    """Checks written in the spec that cannot run: malformed ODCS quality rules, SQL that does more than read."""
+    from .checks.odcs import from_odcs_rules
+    from .checks.readonly import read_only_query
+    from .errors import DataProductError
+    from .spec.yamlpos import format_path
+
+    out: list[Finding] = []
+    own_schemas = [private_schema(spec.id)] if is_valid_id(spec.id) else []
+    own_tables = [spec.view_name(p) for p in spec.outputPorts]
+
+    def add(path: tuple, exc: Exception) -> None:
+        hit = positions.find(path) if positions is not None else None
+        line, col = hit if hit else (None, None)
+        message = (getattr(exc, "message", None) or str(exc)).removeprefix(format_path(path) + ": ")
+        out.append(Finding("error", "checks", format_path(path), message, line, col, "a check is one SELECT over the product's own port, inputs and models"))
+
+    def guard(path: tuple, query: str) -> None:
+        placeholder = query
+        for name in ("${model}", "{model}", "${table}", "{table}", "{port}", "${object}", "{object}"):
+            placeholder = placeholder.replace(name, "__port__")
+        for name in ("${column}", "{column}", "${field}", "{field}", "${property}", "{property}"):
+            placeholder = placeholder.replace(name, "__column__")
+        try:
+            read_only_query(placeholder, where=format_path(path), own_schemas=own_schemas, own_tables=own_tables)
+        except DataProductError as exc:
+            add(path, exc)
+
+    for i, port in enumerate(spec.outputPorts):
+        if port.quality:
+            try:
+                _, sql_rules = from_odcs_rules(list(port.quality), where=f"outputPorts[{i}].quality")
+            except DataProductError as exc:
+                add(("outputPorts", i, "quality"), exc)
+            else:
+                for j, rule in enumerate(port.quality):
+                    if rule in sql_rules:
+                        guard(("outputPorts", i, "quality", j, "query"), rule["query"])
+        for j, slo in enumerate(port.serviceLevelObjectives):
+            if slo.type == "sql":
+                guard(("outputPorts", i, "serviceLevelObjectives", j, "query"), slo.query)
+    for j, slo in enumerate(spec.serviceLevelObjectives):
+        if slo.type == "sql":
+            guard(("serviceLevelObjectives", j, "query"), slo.query)
+    return out
+
+
 def lint_product(loaded: Any, policy: Any = None) -> LintReport:
     """The spec's findings, the id rules and the policies (``policy``: from the workspace settings)."""
     from .policies import check_policies
 
-    findings = list(loaded.findings) + id_findings(loaded.spec, loaded.positions) + check_policies(loaded.spec, loaded.positions, policy)
+    findings = list(loaded.findings) + id_findings(loaded.spec, loaded.positions) + check_findings(loaded.spec, loaded.positions) + check_policies(loaded.spec, loaded.positions, policy)
     return LintReport(loaded.spec.id, findings)

@@ -69,6 +69,8 @@ class DataProductMagics(Magics):
             extra = f"; did you mean '{hint[0]}'?" if hint else ""
             raise UsageError(f"%dataproduct: unknown subcommand {name!r}{extra} (see %dataproduct help)")
         handler, parser, needs_cell = self._commands[name]
+        if "-h" in rest or "--help" in rest:
+            parser.parse_args(rest)  # prints the subcommand's help (as a UsageError), cell magic or not
         if needs_cell and cell is None:
             raise UsageError(f"%dataproduct {name} is a cell magic: write %%dataproduct {name} on the first line of a cell")
         if not needs_cell and cell is not None and cell.strip() and name != "sql":

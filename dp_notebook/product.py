@@ -336,6 +336,8 @@ class DataProduct:
 
         source = self.spec.output_port(port)
         new_id = check_id(as_ or f"{port}_redacted", "redact --as")
+        if method == "hash" and self.engine.name != "duckdb":
+            raise DataProductError(f"redact: the keyed hash runs on the duckdb engine only, not on {self.engine.name}; use --method drop")
         if self.state.kind_of(new_id) not in (None, "output"):
             self.state.claim_name(new_id, "output", "redact --as")
         new_port, sql = redacted_port(self.spec, source, new_id, method=method)
@@ -363,12 +365,13 @@ def load(source: str | os.PathLike | dict, *, workspace: Any = None, name: str |
     >>> dp.id
     'p'
     """
-    from .lint import id_findings
+    from .lint import check_findings, id_findings
 
     if isinstance(source, os.PathLike):
         source = Path(source)
     loaded = load_spec(source, name=name, line_offset=line_offset, base_dir=base_dir)
-    errors = [f for f in id_findings(loaded.spec, loaded.positions) if f.severity == "error"]
+    findings = id_findings(loaded.spec, loaded.positions) + check_findings(loaded.spec, loaded.positions)
+    errors = [f for f in findings if f.severity == "error"]
     if errors:
         raise errors[0].to_error(name or loaded.source)
     return DataProduct(loaded, workspace=workspace)

@@ -1,4 +1,19 @@
-"""Derive a PII-redacted output port: PII columns hashed (sha256) or dropped, its own contract."""
+"""Derive a PII-redacted output port: PII columns replaced by a keyed hash, or dropped; its own contract.
+
+The hash is HMAC-SHA256 with a key kept outside the notebook and the spec
+(``Settings.redact_key``: ``DP_NOTEBOOK_REDACT_KEY``, a key file, else a random
+key generated in the workspace). An unkeyed hash of a small value space — ZIP
+codes, birth dates, phone numbers — is reversed by hashing every candidate;
+without the key, nobody can compute a candidate's hash. Equal values still hash
+equal, so hashed columns stay joinable between ports redacted with the same key.
+
+The hash runs in the engine as the function ``dp_keyed_hash``, registered on
+the build's connection only (``register_keyed_hash``): the key never appears
+in SQL text, parameters, the run history or the saved state.
+
+    >>> keyed_hash_sql("email")
+    'dp_keyed_hash(CAST("email" AS VARCHAR))'
+"""
 
 from __future__ import annotations
 
@@ -6,6 +21,32 @@ from typing import Any
 
 from .errors import DataProductError
 from .names import quote
+
+KEYED_HASH = "dp_keyed_hash"
+
+
+def keyed_hash_sql(column: str) -> str:
+    return f"{KEYED_HASH}(CAST({quote(column)} AS VARCHAR))"
+
+
+def keyed_hash(key: bytes, value: str) -> str:
+    """HMAC-SHA256 of ``value`` under ``key``, as 64 hex digits (what ``dp_keyed_hash`` computes)."""
+    import hashlib
+    import hmac
+
+    return hmac.new(key, value.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def register_keyed_hash(con: Any, key: str) -> None:
+    """Make ``dp_keyed_hash(VARCHAR)`` available on one DuckDB connection (vectorised over Arrow)."""
+    import pyarrow as pa
+
+    secret = key.encode("utf-8")
+
+    def hash_batch(values: Any) -> Any:
+        return pa.array([None if v is None else keyed_hash(secret, v) for v in values.to_pylist()], pa.string())
+
+    con.create_function(KEYED_HASH, hash_batch, ["VARCHAR"], "VARCHAR", type="arrow", side_effects=False)
 
 
 def redacted_port(spec: Any, port: Any, new_id: str, *, method: str = "hash") -> tuple[Any, str]:
@@ -21,13 +62,16 @@ def redacted_port(spec: Any, port: Any, new_id: str, *, method: str = "hash") ->
         if col.pii:
             if method == "drop":
                 continue
-            columns.append(col.model_copy(update={"type": "string", "pii": False, "classification": "internal", "description": f"{col.description or col.name} (SHA-256 hash: joinable, not readable)"}))
-            select.append(f"sha256(CAST({quote(col.name)} AS VARCHAR)) AS {quote(col.name)}")
+            columns.append(col.model_copy(update={
+                "type": "string", "pii": False, "classification": "internal", "examples": [],  # examples would be the PII itself
+                "description": f"{col.description or col.name} (keyed hash, HMAC-SHA256: joinable, not readable)",
+            }))
+            select.append(f"{keyed_hash_sql(col.name)} AS {quote(col.name)}")
         else:
             columns.append(col.model_copy())
             select.append(quote(col.name))
     schema, _ = spec.view_name(port)
-    what = "hashed" if method == "hash" else "removed"
+    what = "replaced by a keyed hash" if method == "hash" else "removed"
     new_port = port.model_copy(
         update={
             "id": new_id,

@@ -14,6 +14,7 @@ directory: every stage gets its settings from the workspace it works in.
     policies: {...}                # see dp_notebook.policies
     duckdb: {memory_limit: 4GB, threads: 2}   # settings for every workspace connection
     lock_timeout: 10               # seconds to wait for another process's DuckDB lock
+    redact_key_file: ~/.config/dp-notebook/redact.key   # where redaction's HMAC key is (never the key itself)
 
 It is found by walking up from the workspace's folder (the folder holding
 ``.dp/``) to the git root — never from the current directory — so one
@@ -24,7 +25,8 @@ Environment variables: ``DP_NOTEBOOK_HOME`` (the ``.dp`` directory),
 ``DP_NOTEBOOK_CONFIG`` (the settings file), ``DP_NOTEBOOK_CATALOG``,
 ``DP_NOTEBOOK_PUBLISH_TO``, ``DP_NOTEBOOK_ROLE``, ``DP_NOTEBOOK_ENGINE``,
 ``DP_NOTEBOOK_SPARK_MASTER``, ``DP_NOTEBOOK_SPARK_REMOTE``,
-``DATAMESH_MANAGER_API_KEY`` (kept as a ``Secret``: never printed), and,
+``DATAMESH_MANAGER_API_KEY`` (kept as a ``Secret``: never printed),
+``DP_NOTEBOOK_REDACT_KEY`` (the key of redaction's keyed hash, a ``Secret``), and,
 set by ``dp-notebook run``/``publish`` for their kernel, ``DP_NOTEBOOK_RUN_DIR``
 and ``DP_NOTEBOOK_PUBLISH_DEFERRED``.
 
@@ -47,7 +49,9 @@ CONFIG_NAME = "dp-notebook.yaml"
 ENGINES = ("duckdb", "spark")
 API_KEY_ENV = "DATAMESH_MANAGER_API_KEY"  # the variable datacontract-cli uses
 RUN_DIR_ENV = "DP_NOTEBOOK_RUN_DIR"
-_KNOWN = ("engine", "catalog", "publish_to", "role", "price_model", "policies", "duckdb", "lock_timeout")
+REDACT_KEY_ENV = "DP_NOTEBOOK_REDACT_KEY"  # the key of redaction's keyed hash (HMAC-SHA256)
+REDACT_KEY_FILE = "redact.key"  # generated in the workspace when no key is given
+_KNOWN = ("engine", "catalog", "publish_to", "role", "price_model", "policies", "duckdb", "lock_timeout", "redact_key_file")
 
 
 class Secret:
@@ -123,6 +127,7 @@ class Settings:
     role: str | None = None
     duckdb: Mapping[str, str] = field(default_factory=dict)
     lock_timeout: float = 10.0
+    redact_key_file: Path | None = None
     run_dir: Path | None = None
     ci: bool = False
     spark_master: str | None = None  # environment overrides for any Spark product
@@ -181,6 +186,7 @@ class Settings:
         price_model = located("price_model", lambda: PriceModel.from_config(data.get("price_model")))
         duck = located("duckdb", lambda: _mapping(data.get("duckdb"), "a mapping of DuckDB settings"))
         lock_timeout = located("lock_timeout", lambda: _seconds(data.get("lock_timeout", 10.0)))
+        redact_key_file = path_setting("redact_key_file")
         return cls(
             home=root,
             config_path=config_path,
@@ -192,6 +198,7 @@ class Settings:
             role=env.get("DP_NOTEBOOK_ROLE") or (str(data["role"]) if data.get("role") else None),
             duckdb={str(k): str(v) for k, v in duck.items()},
             lock_timeout=lock_timeout,
+            redact_key_file=redact_key_file,
             run_dir=Path(env[RUN_DIR_ENV]).resolve() if env.get(RUN_DIR_ENV) else None,
             ci=bool(env.get("CI")),
             spark_master=master,
@@ -204,6 +211,27 @@ class Settings:
     def api_key(self) -> Secret | None:
         """The Data Mesh Manager key, read when it is needed: a notebook may set it after declaring."""
         return api_key()
+
+    def redact_key(self, environ: Mapping[str, str] | None = None) -> Secret:
+        """The key of redaction's keyed hash (HMAC-SHA256): never in a notebook, a spec or ``dp-notebook.yaml``.
+
+        ``DP_NOTEBOOK_REDACT_KEY``, else the file ``redact_key_file`` names, else
+        ``<workspace>/redact.key``, created on first use with 32 random bytes (mode 0600).
+        Products whose hashed columns must join share one key: set the variable or the file.
+        """
+        env = os.environ if environ is None else environ
+        if env.get(REDACT_KEY_ENV):
+            return Secret(env[REDACT_KEY_ENV])
+        path = self.redact_key_file or self.home / REDACT_KEY_FILE
+        if self.redact_key_file is None and not path.exists():
+            _create_key_file(path)
+        try:
+            text = path.read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise SpecError(f"cannot read the redaction key file {path}: {exc.strerror or exc} (set {REDACT_KEY_ENV} or redact_key_file)") from None
+        if len(text) < 16:
+            raise SpecError(f"the redaction key in {path} is shorter than 16 characters: use a long random key")
+        return Secret(text)
 
     def is_current(self, environ: Mapping[str, str] | None = None) -> bool:
         """False once ``dp-notebook.yaml`` was created, edited or removed since resolution.
@@ -253,6 +281,21 @@ def api_key(environ: Mapping[str, str] | None = None) -> Secret | None:
     """The Data Mesh Manager API key of the environment, for doors that have no workspace (``browse(url)``)."""
     value = (os.environ if environ is None else environ).get(API_KEY_ENV)
     return Secret(value) if value else None
+
+
+def _create_key_file(path: Path) -> None:
+    """A new random key, readable by its owner only; an existing file is never replaced."""
+    import secrets
+
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return  # another process created it first: use theirs
+    except OSError as exc:
+        raise SpecError(f"cannot create the redaction key file {path}: {exc.strerror or exc} (set {REDACT_KEY_ENV})") from None
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(secrets.token_hex(32) + "\n")
 
 
 def _mapping(value: Any, what: str) -> dict[str, Any]:
@@ -330,5 +373,11 @@ def _read_config(path: Path) -> tuple[dict[str, Any], Any]:
     for key in data:
         if key not in _KNOWN:
             line, col = positions.key((key,)) or (None, None)
+            if "key" in str(key).lower() or "secret" in str(key).lower():
+                raise SpecError(
+                    f"{key!r}: secrets do not belong in {CONFIG_NAME}, which is meant for version control; "
+                    f"set {REDACT_KEY_ENV} or {API_KEY_ENV} in the environment, or name a key file with redact_key_file",
+                    source=str(path), line=line, column=col, path=str(key),
+                )
             raise SpecError(f"unknown setting {key!r} (known: {', '.join(sorted(_KNOWN))})", source=str(path), line=line, column=col, path=str(key))
     return data, positions

@@ -101,17 +101,40 @@ class ProductState:
         owner = self.kind_of(name)
         if owner is None or owner == kind:
             return
-        label = {"output": "an output port", "model": "a model", "input": "an input port"}[owner]
-        raise SpecError(f"{name!r} is already {label} of product {self.id!r}: a {kind} cannot take its name (it would replace its table)", path=where)
+        labels = {"output": "an output port", "model": "a model", "input": "an input port"}
+        raise SpecError(f"{name!r} is already {labels[owner]} of product {self.id!r}: {labels[kind]} cannot take its name (it would replace its table)", path=where)
 
     def pii_columns(self, target: str) -> set[str]:
-        """PII columns of a target: a port's flagged columns, or a consumed port's from its contract."""
+        """PII columns of a target (``dp_notebook.privacy``: ``"*"`` means every column).
+
+        An output port's flagged columns; a consumed port's from its contract; for any
+        other input or model, every column named like a PII column of the product.
+        """
+        from .privacy import port_pii
+
         port = next((p for p in self.spec.outputPorts if p.id == target), None)
         if port is not None:
-            return set(port.pii_columns)
-        source = self.inputs.get(target)
-        columns = ((source.info.get("port") or {}).get("columns") or []) if source is not None else []
-        return {c.get("name") for c in columns if isinstance(c, dict) and c.get("pii")}
+            return port_pii(port)
+        consumed = self._consumed_pii()
+        if target in consumed:
+            return consumed[target]
+        known: set[str] = set()
+        for pii in [*(port_pii(p) for p in self.spec.outputPorts), *consumed.values()]:
+            known |= pii
+        return known
+
+    def _consumed_pii(self) -> dict[str, set[str]]:
+        """PII columns of the catalog ports bound as inputs (kept in the saved state as ``info.pii``)."""
+        from .privacy import pii_of_columns
+
+        out = {}
+        for name, src in self.inputs.items():
+            entry = src.info.get("port")
+            if isinstance(entry, dict):
+                out[name] = pii_of_columns(entry.get("columns") or [], contains_pii=entry.get("containsPii"))
+            elif isinstance(src.info.get("pii"), list):
+                out[name] = {str(c) for c in src.info["pii"]}
+        return out
 
     # -- changes --------------------------------------------------------------------------------
     def redeclare(self, loaded: Any) -> None:
@@ -161,11 +184,11 @@ class ProductState:
         state = cls(loaded)
         if not path.is_file():
             return state
-        import yaml
+        from .spec.yamlpos import safe_load
 
         try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        except (OSError, yaml.YAMLError) as exc:
+            data = safe_load(path.read_text(encoding="utf-8"), source=str(path)) or {}
+        except (OSError, SpecError) as exc:
             raise SpecError(f"the saved product state {path} is unreadable ({exc}); delete it and re-run the notebook") from None
         if not isinstance(data, dict) or data.get("format") != STATE_FORMAT or data.get("product") != state.id:
             return state

@@ -13,6 +13,8 @@ Layout of ``.dp/``::
     state/<id>.json      the product state a notebook built (suites, unit tests, transforms), for the CLI
     data/<id>/<port>.parquet   Parquet output ports
     docs/<id>/           documentation pages written by %dataproduct docs
+    tmp/                 scratch folders of running publishes (left-overs of killed ones are removed)
+    redact.key           the key of redaction's keyed hash, when none is configured (mode 0600)
 
 The metadata tables are described in ``dp_notebook.metadata``.
 """
@@ -33,13 +35,9 @@ from .names import check_id
 
 
 def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+    from .files import pid_alive
+
+    return pid_alive(pid)
 
 
 class Workspace:
@@ -106,11 +104,22 @@ class Workspace:
 
     # -- connections -------------------------------------------------------------------------
     @contextmanager
-    def connect(self) -> Iterator[Any]:
-        """Open the DuckDB file for one operation; ``WorkspaceLocked`` if another process holds it."""
+    def connect(self, *, read_only: bool = False) -> Iterator[Any]:
+        """Open the DuckDB file for one operation; ``WorkspaceLocked`` if another process holds it.
+
+        ``read_only``: a connection on which DuckDB refuses every write and every file
+        (external access off): for SQL taken from a spec (see ``checks/readonly.py``).
+        No other connection of this process may be open to the file at the time.
+        """
         import duckdb
 
         settings = self.settings
+        config = dict(settings.duckdb)
+        if read_only:
+            if not self._checked or not self.db_path.is_file():
+                with self.connect():  # create and migrate the file first: a read-only one cannot
+                    pass
+            config.update(enable_external_access="false", lock_configuration="true")
         try:
             self.root.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -119,7 +128,7 @@ class Workspace:
         delay = 0.05
         while True:
             try:
-                con = duckdb.connect(str(self.db_path), config=dict(settings.duckdb))
+                con = duckdb.connect(str(self.db_path), read_only=read_only, config=config)
                 break
             except duckdb.IOException as exc:
                 text = str(exc)
@@ -135,10 +144,14 @@ class Workspace:
             from .metadata import Metadata
 
             md = Metadata(con)
-            if not self._checked:
-                md.prepare(str(self.db_path))
-                self._checked = True
-            md.abort_stale_runs(_pid_alive)
+            if not read_only:
+                try:
+                    if not self._checked:
+                        md.prepare(str(self.db_path))
+                        self._checked = True
+                    md.abort_stale_runs(_pid_alive)
+                except duckdb.Error as exc:  # a damaged (e.g. truncated) file opens, then fails on first read
+                    raise DataProductError(f"workspace database {self.db_path} is damaged: {_first_line(exc)}; restore it from a backup or move it away to start afresh") from None
             yield con
         finally:
             con.close()
@@ -181,7 +194,14 @@ class Workspace:
         latest = self.read_status(product_id).get("checks", {})
         for r in results:
             latest[f"{r.kind}:{r.target}:{r.name}"] = r.to_row() | {"checked_at": stamp.isoformat()}
-        self.write_status(product_id, {"checks": latest})
+        try:
+            self.write_status(product_id, {"checks": latest})
+        except DataProductError as exc:
+            # the results are in _dp.check_results; the status file is a copy for readers that must not open
+            # DuckDB, and a read-only or full status folder must not fail a build that is committed already
+            import warnings
+
+            warnings.warn(f"the check results of {product_id} are recorded, but its status file could not be written: {exc}", stacklevel=2)
 
     # -- status and state files ------------------------------------------------------------------
     def write_status(self, product_id: str, update: dict[str, Any]) -> Path:

@@ -112,8 +112,10 @@ def test_catalog_corruption_is_reported(product):
         Catalog.open(root).summary("shop")
     (root / "shop" / "CURRENT").write_text("1\n")
     (root / "shop" / "versions" / "1" / "summary.json").write_text("{not json")
+    with pytest.warns(UserWarning, match="summary.json is corrupt"):  # the listing goes on without it
+        assert Catalog.open(root).products() == []
     with pytest.raises(CatalogError, match="summary.json is corrupt"):
-        Catalog.open(root).products()
+        Catalog.open(root).summary("shop")
     (root / "catalog.json").write_text("[]")
     with pytest.raises(CatalogError, match="catalog.json is corrupt"):
         Catalog.open(root)

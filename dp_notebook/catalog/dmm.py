@@ -25,13 +25,22 @@ def dmm_summary(doc: dict[str, Any]) -> dict[str, Any]:
     """
     from ..spec.dps import from_dps  # lazily: the spec package loads pydantic, local catalogs never need it
 
+    from ..names import is_valid_id
+
     p, _ = from_dps(doc)  # the one DPS reader: also takes the earlier name/teamId form
     if not p.get("id"):
-        raise CatalogError(f"a data product from Data Mesh Manager has no id: {json.dumps(doc)[:120]}")
+        raise CatalogError(f"a data product from Data Mesh Manager has no id: {json.dumps(doc, default=str)[:120]}")
+    if not is_valid_id(p["id"]):
+        raise CatalogError(f"a data product from Data Mesh Manager has the id {str(p['id'])[:60]!r}, which is not a valid id")
     ports = []
-    for port in p.get("outputPorts") or []:
+    outputs = p.get("outputPorts") or []
+    if not isinstance(outputs, list):
+        raise CatalogError(f"data product {p['id']!r} from Data Mesh Manager: outputPorts is not a list")
+    for port in outputs:
         if not isinstance(port, dict) or not port.get("id"):
             raise CatalogError(f"data product {p['id']!r} from Data Mesh Manager has an output port without an id")
+        if not is_valid_id(port["id"]):
+            raise CatalogError(f"data product {p['id']!r} from Data Mesh Manager has the port id {str(port['id'])[:60]!r}, which is not a valid id")
         ports.append(
             {
                 "id": port["id"],
@@ -40,14 +49,23 @@ def dmm_summary(doc: dict[str, Any]) -> dict[str, Any]:
                 "type": port.get("type"),
                 "location": port.get("location"),
                 "containsPii": bool(port.get("containsPii")),
-                "rolesAllowed": list(port.get("rolesAllowed") or []),
+                "rolesAllowed": _texts(port.get("rolesAllowed"), f"{p['id']}.{port['id']}.rolesAllowed"),  # never a string split into letters
                 "contractId": port.get("dataContractId"),
-                "tags": list(port.get("tags") or []),
+                "tags": _texts(port.get("tags"), f"{p['id']}.{port['id']}.tags"),
                 "columns": None,
             }
         )
     keys = ("title", "owner", "domain", "description", "status", "archetype", "maturity")
-    return {"id": p["id"], **{k: p.get(k) for k in keys}, "tags": list(p.get("tags") or []), "docs": None, "outputPorts": ports}
+    return {"id": p["id"], **{k: p.get(k) for k in keys}, "tags": _texts(p.get("tags"), f"{p['id']}.tags"), "docs": None, "outputPorts": ports}
+
+
+def _texts(value: Any, where: str) -> list[str]:
+    """A list of strings from an API answer, or ``CatalogError``: a string is not a list of its letters."""
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise CatalogError(f"Data Mesh Manager answered {where} = {json.dumps(value, default=str)[:80]}: expected a list of strings")
+    return list(value)
 
 
 def odcs_columns(contract: dict[str, Any]) -> list[dict[str, Any]]:
@@ -86,7 +104,14 @@ class DataMeshManagerCatalog:
     def __init__(self, client: DataMeshManagerClient) -> None:
         self.client = client
         self.root = client.url
-        summaries = (dmm_summary(doc) for doc in client.list_products())
+        import warnings
+
+        summaries = []
+        for doc in client.list_products():
+            try:
+                summaries.append(dmm_summary(doc))
+            except CatalogError as exc:  # as in a catalog folder: one malformed product does not hide the others
+                warnings.warn(f"{client.url}: a product left out: {exc}", stacklevel=2)
         self._summaries = {s["id"]: s for s in sorted(summaries, key=lambda s: s["id"])}
 
     def products(self) -> list[dict[str, Any]]:

@@ -25,6 +25,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import re
 import shutil
 import uuid
 from collections.abc import Iterator
@@ -82,6 +83,8 @@ class Catalog:
 
     def check(self) -> None:
         marker = self.root / "catalog.json"
+        if self.root.exists() and not self.root.is_dir():
+            raise CatalogError(f"{self.root} is a file, not a catalog directory")
         if not self.root.is_dir():
             raise CatalogError(f"catalog directory {self.root} does not exist")
         if not marker.is_file():
@@ -112,9 +115,12 @@ class Catalog:
         if not pointer.is_file():
             known = ", ".join(self.product_ids()) or "none"
             raise PortNotFound(f"no product {product_id!r} in catalog {self.root} (products: {known})")
-        text = pointer.read_text(encoding="utf-8").strip()
-        if not text.isdigit():
-            raise CatalogError(f"{pointer} is corrupt: expected a version number, found {text[:40]!r}")
+        try:
+            text = pointer.read_text(encoding="utf-8").strip()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise CatalogError(f"{pointer} is unreadable: {exc}") from None
+        if not re.fullmatch(r"[0-9]{1,9}", text):
+            raise CatalogError(f"{pointer} is corrupt: expected a version number, found {text[:40]!r}{'…' if len(text) > 40 else ''}")
         return int(text)
 
     def version_dir(self, product_id: str, version: int | None = None) -> Path:
@@ -131,15 +137,30 @@ class Catalog:
             data = json.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError:
             raise CatalogError(f"{path} is missing") from None
-        except ValueError as exc:
+        except (OSError, ValueError) as exc:
             raise CatalogError(f"{path} is corrupt: {exc}") from None
         if not isinstance(data, dict) or "id" not in data:
             raise CatalogError(f"{path} is corrupt: not a product summary")
+        problem = summary_problem(data)
+        if problem:  # a shared catalog is written by others: every reader gets a checked summary
+            raise CatalogError(f"{path} is corrupt: {problem}")
         return data
 
     def products(self) -> list[dict[str, Any]]:
-        """Summaries of every product's current version, sorted by id."""
-        return [self.summary(pid) for pid in self.product_ids()]
+        """Summaries of every product's current version, sorted by id.
+
+        A corrupt product is left out with a warning naming its file: one team's broken
+        folder in a shared catalog must not hide everyone else's products.
+        """
+        import warnings
+
+        out = []
+        for pid in self.product_ids():
+            try:
+                out.append(self.summary(pid))
+            except CatalogError as exc:
+                warnings.warn(f"catalog {self.root}: {pid} left out: {exc}", stacklevel=2)
+        return out
 
     def port(self, product_id: str, port_id: str) -> dict[str, Any]:
         """The summary entry of one output port; ``PortNotFound`` lists the ports there are."""
@@ -260,6 +281,25 @@ class Catalog:
             except DataProductError as exc:
                 raise CatalogError(str(exc)) from None
         return number, True
+
+
+_VALIDATOR: list[Any] = []
+
+
+def summary_problem(data: Any) -> str | None:
+    """Where ``data`` breaks the catalog schema's ``ProductSummary`` (first problem), or None."""
+    if not _VALIDATOR:
+        import jsonschema
+
+        from . import schema
+
+        root = schema()
+        _VALIDATOR.append(jsonschema.Draft202012Validator({"$ref": "#/$defs/ProductSummary", "$defs": root["$defs"]}))
+    error = next(iter(_VALIDATOR[0].iter_errors(data)), None)
+    if error is None:
+        return None
+    where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path).lstrip(".") or "the summary"
+    return f"{where}: {error.message[:200]}"
 
 
 def listing(files: dict[str, str], data: dict[str, Path], extra: dict[str, str | None]) -> list[str]:

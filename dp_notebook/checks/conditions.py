@@ -167,6 +167,14 @@ def _sql(text: str, dialect: str, where: str) -> Any:
         raise ExpectationError(f"{where}row_condition {text!r} is not a condition {'Spark SQL' if dialect == 'spark' else 'DuckDB'} can evaluate") from None
     if tree.find(exp.Select, exp.Subquery):
         raise ExpectationError(f"{where}row_condition {text!r}: subqueries are not allowed")
+    from ..errors import SpecError
+    from .readonly import check_function
+
+    for func in tree.find_all(exp.Func):  # a spec's condition reads its row, not files or settings
+        try:
+            check_function(func, f"{where}row_condition {text!r}")
+        except SpecError as exc:
+            raise ExpectationError(str(exc)) from None
     return tree
 
 

@@ -267,9 +267,12 @@ def from_odcs_rules(rules: list[dict[str, Any]], *, where: str = "quality") -> t
         if carried is not None:
             items.append(carried)
             continue
+        check_operators(rule, f"{where}[{i}]")
         if kind == "sql":
             if "query" not in rule or not any(op in rule for op in _OPERATORS):
                 raise ExpectationError(f"{where}[{i}]: an sql rule needs 'query' and an operator (mustBe, mustBeLessThan, ...)")
+            if not isinstance(rule["query"], str) or not rule["query"].strip():
+                raise ExpectationError(f"{where}[{i}].query: must be SQL text, not {type(rule['query']).__name__}")
             sql_rules.append(rule)
             continue
         if kind == "custom":
@@ -288,6 +291,23 @@ def from_odcs_rules(rules: list[dict[str, Any]], *, where: str = "quality") -> t
             item = {name: {**kwargs, "severity": rule["severity"]}}
         items.append(item)
     return parse_suite(items, source=where), sql_rules
+
+
+def check_operators(rule: dict[str, Any], where: str) -> None:
+    """``mustBe*`` operators hold numbers (``mustBeBetween``: two), else ``ExpectationError`` naming the field."""
+    for op in _OPERATORS:
+        if op not in rule:
+            continue
+        value = rule[op]
+        if op.endswith("Between"):
+            if not (isinstance(value, list) and len(value) == 2 and all(_is_bound(v) for v in value)):
+                raise ExpectationError(f"{where}.{op}: must be a list of two numbers [low, high], not {value!r}")
+        elif not _is_bound(value):
+            raise ExpectationError(f"{where}.{op}: must be a number, not {value!r}")
+
+
+def _is_bound(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def _carried_expectation(rule: dict[str, Any]) -> dict[str, Any] | None:
@@ -377,24 +397,43 @@ def render_rule_query(query: str, relation: str, column: str | None = None) -> s
     return query
 
 
-def run_sql_rules(con: Any, relation: str, rules: list[dict[str, Any]], *, target: str, view: str) -> list[Any]:
-    """Run ODCS ``sql`` rules: ``{model}``/``${table}``/``{port}`` name the port; the view name works too."""
+def run_sql_rules(con: Any, relation: str, rules: list[dict[str, Any]], *, target: str, view: str, guard: Any = None) -> list[Any]:
+    """Run ODCS ``sql`` rules: ``{model}``/``${table}``/``{port}`` name the port; the view name works too.
+
+    ``guard(query, where)`` validates each query first (default: one read-only SELECT,
+    ``readonly.read_only_query``); a refused or failing query is a failed check.
+    """
     import duckdb
 
-    from ..errors import SQLError
+    from ..errors import SpecError, SQLError
     from .model import CheckResult
+    from .quality import is_number, kind_of
+    from .readonly import read_only_query
 
+    guard = guard or (lambda q, w: read_only_query(q, where=w))
     out = []
     for rule in rules:
-        query = render_rule_query(rule["query"], relation, rule.get("column"))
-        name = rule.get("name") or rule.get("description") or "sql rule"
+        name = str(rule.get("name") or rule.get("description") or "sql rule")
+        severity = str(rule.get("severity", "error"))
+        failed = lambda message: CheckResult(name=name, target=target, kind="quality", success=False, message=message, severity=severity)  # noqa: E731
+        if not isinstance(rule.get("query"), str):
+            out.append(failed(f"the rule's query must be SQL text, not {type(rule.get('query')).__name__}"))
+            continue
+        query = render_rule_query(rule["query"], relation, rule.get("column") if isinstance(rule.get("column"), str) else None)
         try:
+            guard(query, f"quality rule {name!r} on {target}")
             row = con.execute(query).fetchone()
+        except SpecError as exc:
+            out.append(failed(f"refused: {exc}"))
+            continue
         except (duckdb.Error, SQLError) as exc:
-            out.append(CheckResult(name=name, target=target, kind="quality", success=False, message=f"the rule's query failed: {str(exc).splitlines()[0]}"))
+            out.append(failed(f"the rule's query failed: {str(exc).splitlines()[0]}"))
             continue
         value = row[0] if row else None
+        if value is not None and not is_number(value):
+            out.append(failed(f"the rule's query returned {kind_of(value)}, not a number"))
+            continue
         ok = compare_rule(rule, value)
         ops = ", ".join(f"{k} {rule[k]}" for k in _OPERATORS if k in rule)
-        out.append(CheckResult(name=name, target=target, kind="quality", success=ok, observed_value=value, message=f"value {value} ({ops})", severity=str(rule.get("severity", "error"))))
+        out.append(CheckResult(name=name, target=target, kind="quality", success=ok, observed_value=value, message=f"value {value} ({ops})", severity=severity))
     return out

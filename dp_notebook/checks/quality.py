@@ -33,11 +33,20 @@ def parse_duration(text: Any) -> float:
 
 
 def parse_ratio(value: Any) -> float:
-    """``0.99`` or ``'99%'`` → 0.99."""
-    if isinstance(value, str) and value.strip().endswith("%"):
-        return float(value.strip()[:-1]) / 100
-    ratio = float(value)
-    return ratio / 100 if ratio > 1 else ratio
+    """``0.99`` or ``'99%'`` → 0.99; ``SpecError`` for anything else."""
+    try:
+        if isinstance(value, str) and value.strip().endswith("%"):
+            ratio = float(value.strip()[:-1]) / 100
+        elif isinstance(value, bool):
+            raise ValueError
+        else:
+            ratio = float(value)
+            ratio = ratio / 100 if ratio > 1 else ratio
+    except (TypeError, ValueError):
+        raise SpecError(f"completeness threshold {value!r} is not a share like 0.99 or '99%'") from None
+    if not 0 <= ratio <= 1:
+        raise SpecError(f"completeness threshold {value!r} is not a share between 0 and 100%")
+    return ratio
 
 
 def slo_name(slo) -> str:
@@ -48,9 +57,15 @@ def slo_name(slo) -> str:
     return slo.type
 
 
-def evaluate_slo(con: Any, relation: str, slo, *, target: str, now: _dt.datetime | None = None) -> dict[str, Any]:
-    """Check one SLO against ``relation`` (quoted SQL name); returns a check row with ``value``."""
+def evaluate_slo(con: Any, relation: str, slo, *, target: str, now: _dt.datetime | None = None, guard: Any = None) -> dict[str, Any]:
+    """Check one SLO against ``relation`` (quoted SQL name); returns a check row with ``value``.
+
+    ``guard(query, where)``: validates an ``sql`` SLO's query before it runs (default:
+    ``readonly.read_only_query``, one SELECT); run it on a read-only connection.
+    """
     import duckdb
+
+    from .readonly import read_only_query
 
     name = slo_name(slo)
     try:
@@ -59,6 +74,8 @@ def evaluate_slo(con: Any, relation: str, slo, *, target: str, now: _dt.datetime
             limit = parse_duration(slo.threshold)
             if newest is None:
                 return _row(name, target, slo, False, None, f"no value in {slo.column}: cannot tell freshness")
+            if not isinstance(newest, _dt.date):
+                return _row(name, target, slo, False, None, f"column {slo.column} holds {kind_of(newest)}, not dates or times: freshness cannot be measured")
             if isinstance(newest, _dt.date) and not isinstance(newest, _dt.datetime):
                 newest = _dt.datetime.combine(newest, _dt.time())
             ref = now or _dt.datetime.now(_dt.timezone.utc)
@@ -79,17 +96,45 @@ def evaluate_slo(con: Any, relation: str, slo, *, target: str, now: _dt.datetime
             bounds = f"[{'' if slo.min is None else slo.min}, {'' if slo.max is None else slo.max}]"
             return _row(name, target, slo, ok, count, f"{count} rows (bounds {bounds})")
         if slo.type == "sql":
-            query = slo.query.replace("{port}", relation).replace("{table}", relation)
+            from .odcs import render_rule_query
+
+            where = f"SLO {name!r} on {target}"
+            query = render_rule_query(slo.query, relation)
+            (guard or (lambda q, w: read_only_query(q, where=w)))(query, where)
             result = con.execute(query).fetchone()
-            if not result or len(result) != 1:
-                raise SpecError(f"SLO {name!r}: the query must return exactly one value")
+            if not result:
+                return _row(name, target, slo, False, None, "the query returned no row; it must return one number")
+            if len(result) != 1:
+                return _row(name, target, slo, False, None, f"the query returned {len(result)} columns; it must return one number")
             value = result[0]
+            if not is_number(value):
+                return _row(name, target, slo, False, None, f"the query returned {kind_of(value)}, not a number")
             ok, rule = _compare(slo, value)
             return _row(name, target, slo, ok, value, f"value {value} ({rule})")
     except (duckdb.Error, SQLError) as exc:
         detail = str(exc).splitlines()[0].split(": ", 1)[-1] if isinstance(exc, SQLError) else str(exc).splitlines()[0]
         raise SQLError(f"SLO {name!r} on {target}: {detail}") from None
     raise SpecError(f"unknown SLO type {slo.type!r}")
+
+
+def is_number(value: Any) -> bool:
+    """A value a ``mustBe*`` bound can judge: a number (booleans count as 0 and 1), not text or a date."""
+    import decimal
+
+    return isinstance(value, (int, float, decimal.Decimal))
+
+
+def kind_of(value: Any) -> str:
+    """What a value is, in words, without showing it (it may be PII)."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, _dt.datetime):
+        return "a timestamp"
+    if isinstance(value, _dt.date):
+        return "a date"
+    return f"a {type(value).__name__} value"
 
 
 def _ident(name: str | None) -> str:

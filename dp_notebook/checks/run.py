@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ExpectationError, SQLError
+from ..privacy import is_pii, mask_observed
 from .builtin import ALIASES, COLUMN_KWARGS, COMMON_KWARGS, EXPECTATIONS, Params, q
 from .model import CheckResult, Expectation, SuiteResult
 
@@ -234,6 +235,7 @@ def run_suite(
             severity=str(e.kwargs.get("severity", "error")),
         )
         result.message = _message(result)
+        mask_observed(result, pii_columns, _message)  # a PII column's max or distinct values are PII
         if not result.success and compiled.unexpected_where:
             result.unexpected_sample = _sample(con, relation, compiled.unexpected_where, scope, params, pii_columns, sample_size)
         results.append(result)
@@ -260,7 +262,7 @@ def _sample(con, relation, unexpected_where, scope, params, pii, limit) -> list[
     cols = [d[0] for d in cur.description]
     rows = []
     for row in cur.fetchall():
-        rows.append({c: (_MASK if c in pii and v is not None else _jsonable(v)) for c, v in zip(cols, row)})
+        rows.append({c: (_MASK if is_pii(c, pii) and v is not None else _jsonable(v)) for c, v in zip(cols, row)})
     return rows
 
 

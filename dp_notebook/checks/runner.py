@@ -56,17 +56,34 @@ def run_contract(port: Any, con: Any, relation: str) -> list[CheckResult]:
     return contract_results(con, relation, port, columns)[0]
 
 
-def run_port_quality_rules(state: Any, port: Any, con: Any, relation: str) -> list[CheckResult]:
-    """The ODCS ``quality`` rules declared on a port: library/custom rules as expectations, sql as queries."""
-    from .odcs import from_odcs_rules, run_sql_rules
+def run_port_quality_rules(state: Any, port: Any, con: Any, relation: str) -> tuple[list[CheckResult], list[dict[str, Any]]]:
+    """The ODCS ``quality`` rules declared on a port: library/custom rules run now as expectations;
+    the ``sql`` rules are returned, to run on a read-only connection (``run_guarded_sql_rules``)."""
+    from ..privacy import port_pii
+    from .odcs import from_odcs_rules
     from .run import run_suite
 
     if not port.quality:
-        return []
+        return [], []
     expectations, sql_rules = from_odcs_rules(port.quality, where=f"{port.id}.quality")
-    results = run_suite(con, relation, expectations, target=port.id, pii_columns=set(port.pii_columns)).results if expectations else []
-    schema, view = state.spec.view_name(port)
-    return results + run_sql_rules(con, relation, sql_rules, target=port.id, view=f"{schema}.{view}")
+    results = run_suite(con, relation, expectations, target=port.id, pii_columns=port_pii(port)).results if expectations else []
+    return results, sql_rules
+
+
+def run_guarded_sql_rules(engine: Any, state: Any, pending: list[tuple[Any, str, list[dict[str, Any]]]]) -> list[CheckResult]:
+    """ODCS ``sql`` rules of ``(port, relation, rules)``: each validated as one read-only query over the
+    product's own tables, and run where the engine refuses writes (``checks/readonly.py``)."""
+    from .odcs import run_sql_rules
+    from .readonly import guard_for, read_only
+
+    if not pending:
+        return []
+    out: list[CheckResult] = []
+    with read_only(engine, where="quality rules", schema=private_schema(state.id)) as con:
+        for port, relation, rules in pending:
+            schema, view = state.spec.view_name(port)
+            out += run_sql_rules(con, relation, rules, target=port.id, view=f"{schema}.{view}", guard=lambda q, w: guard_for(state, w, q, engine.dialect))
+    return out
 
 
 def run_units(engine: Any, state: Any, namespace: dict[str, Any] | None, target: str | None = None) -> list[CheckResult]:
@@ -129,9 +146,12 @@ def run_quality(ws: Any, engine: Any, state: Any, *, now: datetime | None = None
     """Check every port's SLOs (port-level, else the product's) on the served data; append history (``record``)."""
     from .quality import evaluate_slo
 
+    from .readonly import guard_for, read_only
+
     spec = state.spec
     rows: list[dict[str, Any]] = []
-    with engine.connect(where="quality") as con:
+    guard = lambda query, where: guard_for(state, where, query, engine.dialect)  # noqa: E731 - one SELECT over the product's own tables
+    with read_only(engine, where="quality", schema=private_schema(state.id)) as con:  # SLO SQL comes from the spec: it may only read
         for port in spec.outputPorts:
             slos = list(port.serviceLevelObjectives) or list(spec.serviceLevelObjectives)
             if not slos:
@@ -141,7 +161,7 @@ def run_quality(ws: Any, engine: Any, state: Any, *, now: datetime | None = None
                 rows.append({"name": "built", "target": port.id, "kind": "quality", "success": False, "severity": "error", "message": f"{port.id} has not been built yet", "value": None})
                 continue
             for slo in slos:
-                rows.append(evaluate_slo(con, relation, slo, target=port.id, now=now))
+                rows.append(evaluate_slo(con, relation, slo, target=port.id, now=now, guard=guard))
     if record:
         with ws.metadata() as md:
             md.append_quality(state.id, rows, now)
@@ -165,6 +185,7 @@ def run_all(ws: Any, engine: Any, state: Any, namespace: dict[str, Any] | None =
     """
     spec = state.spec
     results: list[CheckResult] = []
+    pending_sql: list[tuple[Any, str, list[dict[str, Any]]]] = []  # run once the read-write connection is closed
     with engine.connect(where="test") as con:
         targets = list(dict.fromkeys([p.id for p in spec.outputPorts] + list(state.suites)))
         for target in targets:
@@ -176,9 +197,13 @@ def run_all(ws: Any, engine: Any, state: Any, namespace: dict[str, Any] | None =
                 continue
             if port is not None:
                 results += run_contract(port, con, relation)
-                results += run_port_quality_rules(state, port, con, relation)
+                rule_results, sql_rules = run_port_quality_rules(state, port, con, relation)
+                results += rule_results
+                if sql_rules:
+                    pending_sql.append((port, relation, sql_rules))
             if state.suites.get(target):
                 results += run_expectations(state, target, con, relation).results
+    results += run_guarded_sql_rules(engine, state, pending_sql)
     results += run_units(engine, state, namespace)
     if record:
         ws.record_checks(state.id, results)

@@ -119,11 +119,18 @@ def _line(positions: Any, path: tuple) -> int | None:
 
 
 def _check_rows(rows: Any, where: str, line: int | None, *, allow_empty: bool = False) -> None:
-    if not isinstance(rows, list) or (not rows and not allow_empty):
+    if not isinstance(rows, list):
         raise SpecError("must be a list of rows (mappings of column: value)", path=where, line=line)
+    if not rows and not allow_empty:
+        raise SpecError("needs at least one row: the columns of a given table are read from its rows", path=where, line=line)
     for j, row in enumerate(rows):
         if not isinstance(row, dict):
             raise SpecError("each row must be a mapping of column: value", path=f"{where}[{j}]", line=line)
+        if not row and not allow_empty:
+            raise SpecError("a row needs at least one column: value", path=f"{where}[{j}]", line=line)
+        for key in row:
+            if not isinstance(key, str) or not key:
+                raise SpecError(f"column names are text, not {key!r}", path=f"{where}[{j}]", line=line)
 
 
 def run_case(
@@ -158,12 +165,18 @@ def run_case(
 def _load_rows(con: Any, name: str, rows: list[dict[str, Any]]) -> None:
     import pandas as pd
 
-    frame = pd.DataFrame(rows)
+    try:
+        frame = pd.DataFrame(rows)
+    except (ValueError, TypeError) as exc:
+        raise SpecError(f"the given rows of {name!r} are not a table: {exc}") from None
     for column in frame.columns:
         # YAML gives datetimes/dates as Python objects; keep them typed for DuckDB
         if frame[column].map(lambda v: isinstance(v, _dt.datetime)).any():
             frame[column] = pd.to_datetime(frame[column])
-    con.register("__given", frame)
+    try:
+        con.register("__given", frame)
+    except Exception as exc:  # noqa: BLE001 - DuckDB's or pandas' refusal of the rows, in the toolkit's words
+        raise SpecError(f"the given rows of {name!r} cannot be loaded: {str(exc).splitlines()[0]}") from None
     con.execute(f"CREATE OR REPLACE TABLE {quote(name)} AS SELECT * FROM __given")
     con.unregister("__given")
 

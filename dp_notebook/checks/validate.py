@@ -48,14 +48,17 @@ def _load_suite(expectations: Any) -> list[Expectation]:
     if isinstance(expectations, (str, Path)) and Path(expectations).suffix in (".json", ".yaml", ".yml"):
         import json
 
-        import yaml
+        from ..spec.yamlpos import safe_load
 
         path = Path(expectations)
         try:
             text = path.read_text(encoding="utf-8")
         except OSError as exc:
             raise ExpectationError(f"cannot read suite {path}: {exc.strerror or exc}") from None
-        data = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
+        try:
+            data = json.loads(text) if path.suffix == ".json" else safe_load(text, source=str(path))
+        except ValueError as exc:
+            raise ExpectationError(f"suite {path} is not valid JSON: {exc}") from None
         return parse_suite(data, source=str(path))
     return parse_suite(expectations)
 

@@ -18,6 +18,7 @@ from typing import Any
 
 from ..errors import DataProductError, SQLError
 from ..names import literal, quote
+from ..redact import KEYED_HASH, register_keyed_hash
 from .base import BuildPlan, Staged, as_frame, first_line
 
 
@@ -94,6 +95,15 @@ class DuckDBEngine:
         with self.ws.connect() as con:
             yield DuckDBConnection(con, self, where=where, line_offset=line_offset)
 
+    @contextmanager
+    def read_only(self, *, where: str = "check", schema: str | None = None) -> Iterator[DuckDBConnection]:
+        """A connection that cannot write or reach a file (``checks/readonly.py``); ``schema`` first on the search path."""
+        with self.ws.connect(read_only=True) as con:
+            wrapped = DuckDBConnection(con, self, where=where)
+            if schema is not None:
+                wrapped.execute(f"SET search_path = {literal(quote(schema))}")
+            yield wrapped
+
     # -- write-audit-publish primitives -------------------------------------------------------------
     @contextmanager
     def transaction(self, plan: BuildPlan) -> Iterator[_Transaction]:
@@ -104,6 +114,8 @@ class DuckDBEngine:
             raw.execute(f"CREATE SCHEMA IF NOT EXISTS {quote(plan.schema)}")
             raw.execute(f"SET search_path = {literal(quote(plan.schema) + ',main')}")
             raw.execute("SET enable_progress_bar = false")  # dp-notebook shows its own, themed progress
+            if KEYED_HASH in plan.sql:  # redaction: the key lives on this connection only, never in the SQL
+                register_keyed_hash(raw, self.ws.settings.redact_key().reveal())
             raw.execute("BEGIN TRANSACTION")
             try:
                 yield _Transaction(self, con)

@@ -81,14 +81,14 @@ def remote_documents(dp: Any, results: Any):
 
 @contextmanager
 def snapshots(dp: Any):
-    """Parquet snapshots of every built output port, in a temp dir removed afterwards."""
-    import tempfile
-
+    """Parquet snapshots of every built output port, in a temp folder of the workspace removed afterwards
+    (a publish killed half-way leaves it behind; the next publish removes it, ``files.scratch_dir``)."""
+    from ..files import scratch_dir
     from ..names import private_schema, quote
 
     schema = private_schema(dp.id)
     engine = dp.engine
-    with tempfile.TemporaryDirectory(prefix="dp-publish-") as tmp:
+    with scratch_dir(dp.workspace.root / "tmp", "publish") as tmp:
         out: dict[str, Path] = {}
         with engine.connect(where="publish") as con:
             built = [port for port in dp.spec.outputPorts if engine.has_relation(con, schema, port.id)]

@@ -156,8 +156,11 @@ def _parse_duckdb_type(text: str) -> tuple[str, str]:
 
     try:
         dtype = exp.DataType.build(text, dialect="duckdb")
-    except (ParseError, ValueError, TypeError, KeyError) as exc:
+    except (ParseError, ValueError, TypeError, KeyError, AttributeError, RecursionError) as exc:
         raise UnknownType(str(exc).splitlines()[0] if str(exc) else text) from None
+    # a type becomes part of CAST(... AS <type>): anything but one data type (statements, a ')') is refused
+    if not isinstance(dtype, exp.DataType) or not isinstance(dtype.this, exp.DataType.Type) or not _one_type_text(text):
+        raise UnknownType(f"{text!r} is not one data type")
     if dtype.this == exp.DataType.Type.USERDEFINED:
         raise UnknownType(f"unknown type {text!r}")
     family = _SQLGLOT_FAMILY.get(dtype.this.name, dtype.this.name)
@@ -165,6 +168,18 @@ def _parse_duckdb_type(text: str) -> tuple[str, str]:
     if family == "VARCHAR" and not dtype.expressions:
         physical = "VARCHAR"
     return physical, family
+
+
+def _one_type_text(text: str) -> bool:
+    """No statement separator, comment or stray bracket: the parser would drop what follows one."""
+    if any(mark in text for mark in (";", "--", "/*", "'", '"')):
+        return False
+    depth = 0
+    for ch in text:
+        depth += {"(": 1, "[": 1, ")": -1, "]": -1}.get(ch, 0)
+        if depth < 0:
+            return False
+    return True
 
 
 # sqlglot type names whose DuckDB family has another name

@@ -74,6 +74,47 @@ _Loader.add_implicit_resolver(
 )
 
 
+# Aliases let a few hundred bytes stand for billions of values (the "billion laughs"): every
+# reader of the data walks them again. A document may expand to this many values at most.
+MAX_EXPANDED_NODES = 100_000
+
+
+def _check_expansion(node: yaml.Node, source: str | None, line_offset: int) -> None:
+    """Count the values ``node`` stands for with aliases expanded (each node once, memoised)."""
+    sizes: dict[int, int] = {}
+    stack: list[tuple[yaml.Node, bool]] = [(node, False)]
+    while stack:
+        current, done = stack.pop()
+        key = id(current)
+        if key in sizes:
+            continue
+        children = _children(current)
+        if not done:
+            stack.append((current, True))
+            stack.extend((c, False) for c in children if id(c) not in sizes)
+            continue
+        total = 1 + sum(sizes.get(id(c), 0) for c in children)
+        if total > MAX_EXPANDED_NODES:
+            raise SpecError(
+                f"malformed YAML: its aliases expand to more than {MAX_EXPANDED_NODES:,} values (an alias bomb?)",
+                source=source, line=current.start_mark.line + 1 + line_offset, column=current.start_mark.column + 1,
+            )
+        sizes[key] = total
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.MappingNode):
+        return [n for pair in node.value for n in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
+
+
+def safe_load(text: str, *, source: str | None = None) -> Any:
+    """``yaml.safe_load`` with the alias-expansion limit, for files without positions (state, parameters)."""
+    return load_yaml(text, source=source)[0] if text.strip() else None
+
+
 def load_yaml(text: str, *, source: str | None = None, line_offset: int = 0) -> tuple[Any, Positions]:
     """Parse one YAML document; ``SpecError`` with line/column on malformed input.
 
@@ -87,6 +128,7 @@ def load_yaml(text: str, *, source: str | None = None, line_offset: int = 0) -> 
         node = loader.get_single_node()
         if node is None:
             raise SpecError("the YAML document is empty", source=source, line=1 + line_offset)
+        _check_expansion(node, source, line_offset)
         positions = Positions(line_offset=line_offset)
         _walk(node, (), positions, source)
         data = loader.construct_document(node)
