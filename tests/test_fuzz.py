@@ -167,8 +167,9 @@ def sandbox(monkeypatch):
         box.check_nothing_escaped()
     finally:
         os.chdir(cwd)
-        monkeypatch.delenv("DP_NOTEBOOK_HOME", raising=False)
-        monkeypatch.delenv("DP_NOTEBOOK_REDACT_KEY", raising=False)
+        # not monkeypatch: its undo would restore the values the sandbox set (they were absent before)
+        os.environ.pop("DP_NOTEBOOK_HOME", None)
+        os.environ.pop("DP_NOTEBOOK_REDACT_KEY", None)
         import shutil
 
         shutil.rmtree(box.root.parent, ignore_errors=True)
