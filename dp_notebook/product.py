@@ -141,18 +141,52 @@ class DataProduct:
         self._save()
         return result
 
-    def transform(self, target: str, sql: str, *, params: dict[str, Any] | None = None, namespace: dict[str, Any] | None = None, model: bool = False, line_offset: int = 1, progress: Any = None):
+    def transform(
+        self,
+        target: str,
+        sql: str,
+        *,
+        params: dict[str, Any] | None = None,
+        namespace: dict[str, Any] | None = None,
+        model: bool = False,
+        line_offset: int = 1,
+        progress: Any = None,
+        incremental: bool = False,
+        time_column: str | None = None,
+        unique_key: str | list[str] | None = None,
+        lookback: str | None = None,
+        full_refresh: bool = False,
+        start: Any = None,
+        end: Any = None,
+    ):
         """Build an output port (write-audit-publish) or, with ``model=True``, a private model.
 
-        Unit tests stored for ``target`` run right after a successful build.
+        ``incremental=True`` processes only what is new since the last successful run (see
+        ``dp_notebook.incremental``): ``time_column`` (a time range, ``lookback`` reprocessed),
+        new files of a globbed input, or ``unique_key`` (new or changed rows, merged). The port's
+        ``incremental:`` field does the same from the spec. ``full_refresh`` rebuilds from all
+        data; ``start``/``end`` (re)build one time range. Unit tests stored for ``target`` run
+        right after a successful build.
+
+            >>> dp.transform("events_v1", sql, incremental=True, time_column="at", lookback="1d")   # doctest: +SKIP
         """
         from .build import plan_build, run_build
+        from .versions import read_history
 
         if namespace is not None:
             self.namespace = namespace
-        self.state.set_transform(TransformDef(target, sql, dict(params or {}), model, line_offset))
+        cell = None
+        if incremental or time_column or unique_key or lookback:
+            cell = {"time_column": time_column, "unique_key": _keys(unique_key), "lookback": lookback}
+        self.state.set_transform(TransformDef(target, sql, dict(params or {}), model, line_offset, incremental=cell))
         self._save()
-        plan = plan_build(self.state, target, params=None, namespace=namespace)
+        if not model:
+            self.spec.output_port(target)  # PortNotFound before anything is read
+        history = read_history(self.workspace, self.id, target)
+        plan = plan_build(
+            self.state, target, params=None, namespace=namespace, history=history, keep_versions=self.settings.keep_versions,
+            full_refresh=full_refresh, start=start, end=end,
+        )
         if progress is None:
             from .render.progress import Progress
 
@@ -168,6 +202,32 @@ class DataProduct:
             self.workspace.record_checks(self.id, units)
             result.checks += units
         return result
+
+    def rollback(self, port: str, *, to: str | None = None):
+        """Serve a kept earlier version of ``port`` again: instantly, nothing recomputed, recorded as a run.
+
+        ``to``: a run id (or a unique prefix) or a version number; default the version before the
+        served one. ``versions()`` lists what is kept (``keep_versions`` in dp-notebook.yaml).
+        """
+        from .build import _status_of, serving_select
+        from .versions import rollback
+
+        result = rollback(self.workspace, self.engine, self.spec, port, to, serving_select=serving_select)
+        port_spec = next((p for p in self.spec.outputPorts if p.id == port), None)
+        if port_spec is not None and port_spec.kind == "files":
+            from .build import write_parquet_of
+
+            write_parquet_of(self.engine, self.workspace, self.id, port, self.spec.view_name(port_spec))
+        _status_of(self.workspace, self.id, port, "success", None, rows=result.rows, version=result.to_seq, run_id=result.to_run, rolled_back_from=result.from_seq)
+        return result
+
+    def versions(self, port: str | None = None):
+        """The versions of this product's ports (or one port): which one each serves, which are kept."""
+        from .versions import VersionsReport
+
+        with self.workspace.metadata() as md:
+            rows = md.versions(self.id, port)
+        return VersionsReport(self.id, rows)
 
     def sql(self, query: str, *, params: dict[str, Any] | None = None, namespace: dict[str, Any] | None = None):
         """Query the workspace (``{{name}}`` bound from params/namespace); returns a DataFrame."""
@@ -345,6 +405,12 @@ class DataProduct:
         else:
             self.spec.outputPorts[existing] = new_port
         return self.transform(new_port.id, sql, namespace=namespace)
+
+
+def _keys(value: str | list[str] | None) -> list[str]:
+    if value is None:
+        return []
+    return [k.strip() for k in (value.split(",") if isinstance(value, str) else value) if k.strip()]
 
 
 def _yaml_body(body: Any, source: str | None, line_offset: int) -> tuple[Any, Any]:

@@ -14,6 +14,7 @@ directory: every stage gets its settings from the workspace it works in.
     policies: {...}                # see dp_notebook.policies
     duckdb: {memory_limit: 4GB, threads: 2}   # settings for every workspace connection
     lock_timeout: 10               # seconds to wait for another process's DuckDB lock
+    keep_versions: 3               # versions of each port kept for rollback (the served one included)
 
 It is found by walking up from the workspace's folder (the folder holding
 ``.dp/``) to the git root — never from the current directory — so one
@@ -23,7 +24,7 @@ folder.
 Environment variables: ``DP_NOTEBOOK_HOME`` (the ``.dp`` directory),
 ``DP_NOTEBOOK_CONFIG`` (the settings file), ``DP_NOTEBOOK_CATALOG``,
 ``DP_NOTEBOOK_PUBLISH_TO``, ``DP_NOTEBOOK_ROLE``, ``DP_NOTEBOOK_ENGINE``,
-``DP_NOTEBOOK_SPARK_MASTER``, ``DP_NOTEBOOK_SPARK_REMOTE``,
+``DP_NOTEBOOK_SPARK_MASTER``, ``DP_NOTEBOOK_SPARK_REMOTE``, ``DP_NOTEBOOK_KEEP_VERSIONS``,
 ``DATAMESH_MANAGER_API_KEY`` (kept as a ``Secret``: never printed), and,
 set by ``dp-notebook run``/``publish`` for their kernel, ``DP_NOTEBOOK_RUN_DIR``
 and ``DP_NOTEBOOK_PUBLISH_DEFERRED``.
@@ -47,7 +48,7 @@ CONFIG_NAME = "dp-notebook.yaml"
 ENGINES = ("duckdb", "spark")
 API_KEY_ENV = "DATAMESH_MANAGER_API_KEY"  # the variable datacontract-cli uses
 RUN_DIR_ENV = "DP_NOTEBOOK_RUN_DIR"
-_KNOWN = ("engine", "catalog", "publish_to", "role", "price_model", "policies", "duckdb", "lock_timeout")
+_KNOWN = ("engine", "catalog", "publish_to", "role", "price_model", "policies", "duckdb", "lock_timeout", "keep_versions")
 
 
 class Secret:
@@ -123,6 +124,7 @@ class Settings:
     role: str | None = None
     duckdb: Mapping[str, str] = field(default_factory=dict)
     lock_timeout: float = 10.0
+    keep_versions: int = 3  # versions of a port kept for rollback, the served one included (models keep 1)
     run_dir: Path | None = None
     ci: bool = False
     spark_master: str | None = None  # environment overrides for any Spark product
@@ -181,6 +183,7 @@ class Settings:
         price_model = located("price_model", lambda: PriceModel.from_config(data.get("price_model")))
         duck = located("duckdb", lambda: _mapping(data.get("duckdb"), "a mapping of DuckDB settings"))
         lock_timeout = located("lock_timeout", lambda: _seconds(data.get("lock_timeout", 10.0)))
+        keep_versions = located("keep_versions", lambda: _count(env.get("DP_NOTEBOOK_KEEP_VERSIONS") or data.get("keep_versions", 3)))
         return cls(
             home=root,
             config_path=config_path,
@@ -192,6 +195,7 @@ class Settings:
             role=env.get("DP_NOTEBOOK_ROLE") or (str(data["role"]) if data.get("role") else None),
             duckdb={str(k): str(v) for k, v in duck.items()},
             lock_timeout=lock_timeout,
+            keep_versions=keep_versions,
             run_dir=Path(env[RUN_DIR_ENV]).resolve() if env.get(RUN_DIR_ENV) else None,
             ci=bool(env.get("CI")),
             spark_master=master,
@@ -271,6 +275,16 @@ def _seconds(value: Any) -> float:
     if seconds < 0:
         raise SpecError(f"must not be negative, not {value!r}")
     return seconds
+
+
+def _count(value: Any) -> int:
+    try:
+        n = int(str(value))
+    except (TypeError, ValueError):
+        raise SpecError(f"must be a whole number of versions (1 keeps only the served one), not {value!r}") from None
+    if n < 1:
+        raise SpecError(f"must be at least 1 (the served version), not {value!r}")
+    return n
 
 
 def git_root(start: Path) -> Path | None:
