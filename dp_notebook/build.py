@@ -373,7 +373,7 @@ def _nothing_new(ws: Any, plan: BuildPlan, started: float, progress: Any) -> Tra
     view = f"{plan.view[0]}.{plan.view[1]}" if plan.view else None
     return TransformResult(
         product=plan.product, target=plan.target, run_id=plan.run_id, rows=int(rows or 0), elapsed_s=elapsed,
-        relation=f"{plan.schema}.{plan.target}", view=view, version=None, increment=f"nothing new since version {serving.seq}; {note}", inserted=0,
+        relation=f"{plan.schema}.{plan.target}", view=view, version=None, increment=f"nothing new since version {serving.seq}: {note}", inserted=0,
     )
 
 

@@ -151,7 +151,10 @@ class IncrementPlan:
         elif self.mode == "time":
             head = f"time range {self.window_text()} of {self.config.time_column}, {self.config.strategy}d into version {self.base.seq}"
         elif self.mode == "files":
-            head = f"{len(self.files)} new file(s) of input {self.files_input}, {'merged' if self.config.unique_key else 'appended'}"
+            if not self.files:
+                head = f"no new files of input {self.files_input}"
+            else:
+                head = f"{len(self.files)} new file(s) of input {self.files_input}, {'merged' if self.config.unique_key else 'appended'}"
         else:
             head = f"rows with a new or changed {', '.join(self.config.unique_key)}, merged"
         return "; ".join((head, *self.notes))
@@ -193,6 +196,11 @@ def plan_increment(
         raise SpecError(f"transform {target}: --from {start} is not before --to {end}")
     full_reason = _full_reason(config, serving, base_row, full_refresh)
     files_input, reader, current = _files(state, target) if mode == "files" else (None, None, ())
+    if full_reason and (lo is not None or hi is not None) and full_reason not in ("--full-refresh", "first incremental run"):
+        raise SpecError(
+            f"transform {target}: cannot backfill [{start or '…'}, {end or '…'}): {full_reason}, so this run would rebuild the port "
+            "from that range alone; run it once with --full-refresh (without --from/--to) first"
+        )
     if full_reason:
         return IncrementPlan(config, mode, None, full_reason, lo, hi, files_input, reader, tuple(current), full_audit=True)
     notes = []
@@ -233,10 +241,13 @@ def _full_reason(config: IncrementalConfig, serving: Any, base_row: dict[str, An
         return "--full-refresh"
     if serving is None:
         return "first incremental run"
-    if not serving.layered:
+    if base_row is None or not base_row.get("config_json"):
         return "the served version was not built incrementally"
-    if base_row is not None and base_row.get("config_json") and json.loads(base_row["config_json"]) != config.to_dict():
-        return "the incremental settings changed"
+    if base_row is not None and base_row.get("config_json"):
+        before = json.loads(base_row["config_json"])
+        # a new lookback applies from the next run on; a new time column or key changes what a row is
+        if (before.get("time_column"), list(before.get("unique_key") or [])) != (config.time_column, list(config.unique_key)):
+            return "the incremental settings changed"
     return ""
 
 

@@ -221,6 +221,53 @@ class DataProduct:
         _status_of(self.workspace, self.id, port, "success", None, rows=result.rows, version=result.to_seq, run_id=result.to_run, rolled_back_from=result.from_seq)
         return result
 
+    def data_diff(self, port: str, *, against: str | None = None, sample: int = 10, namespace: dict[str, Any] | None = None):
+        """What a change does to ``port``'s rows (``dp_notebook.datadiff``), compared by the port's key.
+
+        Without ``against``: the rows the port's transform would write now (staged and audited
+        nowhere: the staging is rolled back) against the rows it serves. With ``against`` (a
+        kept version's run id, prefix or number): that version against the served rows.
+        """
+        from .build import plan_build, serving_select
+        from .datadiff import compare
+        from .names import private_schema, quote
+        from .versions import choose, read_history
+
+        spec_port = self.spec.output_port(port)
+        view_schema, view = self.spec.view_name(spec_port)
+        served = f"{quote(view_schema)}.{quote(view)}"
+        key = spec_port.key_columns
+        pii = frozenset(self.state.pii_columns(port))
+        engine = self.engine
+        with self.workspace.metadata() as md:
+            rows = md.versions(self.id, port)
+        current = next((r for r in rows if r["serving"]), None)
+        served_label = f"served (version {current['seq']})" if current else "served"
+        with engine.connect(where=f"data diff of {port}") as con:
+            built = engine.has_relation(con, view_schema, view)
+            if against is not None:
+                if not built:
+                    raise DataProductError(f"diff --data {port} --against {against}: {port} is not built yet")
+                _, wanted = choose(rows, port, against)
+                from .engine.base import VersionRef
+
+                version = VersionRef.from_row(wanted)
+                old = f"({serving_select(spec_port, engine.version_relation(private_schema(self.id), version), list(version.columns))}) AS __dp_old"
+                return compare(con, old, served, target=port, key=key, pii=pii, sample=sample, old_label=f"version {wanted['seq']} (run {wanted['run_id']})", new_label=served_label)
+        if port not in self.state.transforms:
+            raise DataProductError(f"diff --data {port}: no transform builds {port} in this session: run its %%dataproduct transform cell first (or use --against RUN)")
+        if namespace is not None:
+            self.namespace = namespace
+        plan = plan_build(self.state, port, params=None, namespace=self.namespace, history=read_history(self.workspace, self.id, port), keep_versions=self.settings.keep_versions)
+        label = f"transform now (would be version {plan.seq}" + (f"; {plan.increment.describe()}" if plan.increment is not None else "") + ")"
+        if plan.increment is not None and plan.increment.nothing_new:
+            with engine.connect(where=f"data diff of {port}") as con:
+                return compare(con, served, served, target=port, key=key, pii=pii, sample=0, old_label=served_label, new_label=label)
+        with engine.transaction(plan, dry=True) as tx:
+            staged = tx.stage(plan)
+            new = f"({serving_select(spec_port, staged.relation, staged.columns)}) AS __dp_new"
+            return compare(tx.con, served if built else None, new, target=port, key=key, pii=pii, sample=sample, old_label=served_label, new_label=label)
+
     def versions(self, port: str | None = None):
         """The versions of this product's ports (or one port): which one each serves, which are kept."""
         from .versions import VersionsReport

@@ -107,7 +107,8 @@ class DuckDBEngine:
 
     # -- write-audit-publish primitives -------------------------------------------------------------
     @contextmanager
-    def transaction(self, plan: BuildPlan) -> Iterator[_Transaction]:
+    def transaction(self, plan: BuildPlan, *, dry: bool = False) -> Iterator[_Transaction]:
+        """One DuckDB transaction; ``dry`` rolls it back at the end whatever happened (a data diff's staging)."""
         import duckdb
 
         with self.ws.connect() as raw:
@@ -118,7 +119,7 @@ class DuckDBEngine:
             raw.execute("BEGIN TRANSACTION")
             try:
                 yield _Transaction(self, con)
-                raw.execute("COMMIT")
+                raw.execute("ROLLBACK" if dry else "COMMIT")
             except BaseException:
                 try:
                     raw.execute("ROLLBACK")
@@ -146,6 +147,10 @@ class DuckDBEngine:
                     pass
                 raise
         return served
+
+    def version_relation(self, schema: str, version: VersionRef) -> str:
+        """A kept version's rows as a FROM item (DuckDB SQL)."""
+        return f"({version_select(schema, version)}) AS __dp_version"
 
     # -- reading -------------------------------------------------------------------------------------
     def has_relation(self, con: Any, schema: str, name: str) -> bool:
