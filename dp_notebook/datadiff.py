@@ -334,10 +334,12 @@ def _sample(con: Any, old: str, new: str, key: list[str], columns: list[str], pi
     if key:
         distinct = " OR ".join(f"o.{quote(c)} IS DISTINCT FROM n.{quote(c)}" for c in show) or "false"
         kind = f"CASE WHEN o.__dp_o IS NULL THEN 'added' WHEN n.__dp_n IS NULL THEN 'removed' ELSE 'changed' END"
-        select = ", ".join([f"{kind} AS __kind"] + [f"coalesce(o.{quote(k)}, n.{quote(k)})" for k in key] + [f"o.{quote(c)}" for c in show] + [f"n.{quote(c)}" for c in show])
+        keys = [f"coalesce(o.{quote(k)}, n.{quote(k)})" for k in key]
+        select = ", ".join([f"{kind} AS __kind"] + keys + [f"o.{quote(c)}" for c in show] + [f"n.{quote(c)}" for c in show])
+        # the first rows by key of each kind: a stable sample (and Spark wants ordered windows)
         rows = con.execute(
-            f"SELECT * FROM (SELECT {select}, row_number() OVER (PARTITION BY {kind}) AS __rn FROM {_join(old, new, key, show)} "
-            f"WHERE o.__dp_o IS NULL OR n.__dp_n IS NULL OR ({distinct})) AS d WHERE __rn <= {int(limit)} ORDER BY __kind"
+            f"SELECT * FROM (SELECT {select}, row_number() OVER (PARTITION BY {kind} ORDER BY {', '.join(keys)}) AS __rn FROM {_join(old, new, key, show)} "
+            f"WHERE o.__dp_o IS NULL OR n.__dp_n IS NULL OR ({distinct})) AS d WHERE __rn <= {int(limit)} ORDER BY __kind, __rn"
         ).fetchall()
         nk, ns = len(key), len(show)
         for r in rows:
@@ -358,4 +360,43 @@ def _sample(con: Any, old: str, new: str, key: list[str], columns: list[str], pi
         for r in rows:
             values = {c: ([None, value(c, v)] if change == "added" else [value(c, v), None]) for c, v in zip(columns, r)}
             out.append({"change": change, "key": {}, "values": values})
+    return out
+
+
+def published_diffs(catalog_dir: Any, spec: Any, data: dict[str, Any], pii: dict[str, set[str]], sample: int = 5) -> list[DataDiff]:
+    """Each port's rows about to be published (Parquet snapshots in ``data``) against the catalog's current ones.
+
+    Engine-agnostic: both sides are Parquet files, compared in an in-memory DuckDB. Ports never
+    published before are skipped (everything is new); so is a catalog that does not exist yet.
+    """
+    import duckdb
+
+    from .catalog import Catalog
+    from .errors import DataProductError
+    from .names import literal
+
+    try:
+        catalog = Catalog.open(catalog_dir)
+        version = catalog.current_version(spec.id)
+    except (DataProductError, OSError):
+        return []
+    if not version:
+        return []
+    out = []
+    con = duckdb.connect()
+    try:
+        for port in spec.outputPorts:
+            if port.id not in data:
+                continue
+            try:
+                old_path = catalog.port_snapshot(spec.id, port.id)
+            except (DataProductError, OSError):
+                continue
+            if not old_path.is_file():
+                continue
+            old = f"read_parquet({literal(str(old_path))})"
+            new = f"read_parquet({literal(str(data[port.id]))})"
+            out.append(compare(con, old, new, target=port.id, key=port.key_columns, pii=pii.get(port.id, set()), sample=sample, old_label=f"published (catalog version {version})", new_label="to publish"))
+    finally:
+        con.close()
     return out

@@ -195,6 +195,8 @@ class DataProduct:
         result = run_build(self.workspace, self.engine, plan, progress=progress)
         self.state.transforms[target].bound = dict(plan.values)
         self._save()
+        if self.settings.run_dir is not None and not model and result.version is not None:
+            self._run_diff(target, plan)
         if self.state.unit_cases.get(target):
             from .checks.runner import run_units
 
@@ -267,6 +269,27 @@ class DataProduct:
             staged = tx.stage(plan)
             new = f"({serving_select(spec_port, staged.relation, staged.columns)}) AS __dp_new"
             return compare(tx.con, served if built else None, new, target=port, key=key, pii=pii, sample=sample, old_label=served_label, new_label=label)
+
+    def _run_diff(self, port: str, plan: Any) -> None:
+        """Under ``dp-notebook run``: what this build changed (the data diff against the version it
+        replaced) into ``<run dir>/<product>/data-diff-<port>.txt`` and ``.json``; the CLI prints it."""
+        import json
+
+        from .files import atomic_write
+
+        previous = plan.serving
+        if previous is None or not any(v.run_id == previous.run_id for v in plan.versions) or plan.keep_versions < 2:
+            return  # a first build, or no earlier version kept to compare with
+        try:
+            diff = self.data_diff(port, against=previous.run_id)
+        except DataProductError as exc:  # the build succeeded; the diff is a report about it
+            import warnings
+
+            warnings.warn(f"{port} was built, but its data diff could not be computed: {exc}", stacklevel=3)
+            return
+        folder = self.settings.run_dir / self.id
+        atomic_write(folder / f"data-diff-{port}.txt", str(diff) + "\n")
+        atomic_write(folder / f"data-diff-{port}.json", json.dumps(diff.to_dict(), indent=2, default=str))
 
     def versions(self, port: str | None = None):
         """The versions of this product's ports (or one port): which one each serves, which are kept."""

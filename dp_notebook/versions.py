@@ -130,7 +130,8 @@ class RollbackResult:
 
 
 def choose(rows: list[dict[str, Any]], target: str, to: str | None) -> tuple[dict[str, Any], dict[str, Any]]:
-    """``(serving, wanted)`` version rows: ``to`` is a run id (or a unique prefix), else the previous kept version."""
+    """``(serving, wanted)`` version rows: ``to`` is a version number (``3``, ``v3``) or a run id (or a unique
+    prefix); without it, the kept version before the served one."""
     serving = next((r for r in rows if r["serving"]), None)
     if serving is None:
         raise DataProductError(f"rollback {target}: it has no recorded versions yet (build it first)")
@@ -141,7 +142,9 @@ def choose(rows: list[dict[str, Any]], target: str, to: str | None) -> tuple[dic
         if not older:
             raise DataProductError(f"rollback {target}: no kept version before the served version {serving['seq']} (kept: {listing}); keep_versions sets how many are kept")
         return serving, max(older, key=lambda r: r["seq"])
-    matches = [r for r in rows if r["run_id"].startswith(to) or str(r["seq"]) == to.lstrip("v")]
+    number = to[1:] if to[:1] in "vV" else to
+    matches = [r for r in rows if str(r["seq"]) == number] if number.isdigit() else []  # a version number wins
+    matches = matches or [r for r in rows if r["run_id"].startswith(to)]
     if len(matches) > 1:
         raise DataProductError(f"rollback {target} --to {to}: matches several runs ({', '.join(r['run_id'] for r in matches)}); give more of the run id")
     if not matches:
