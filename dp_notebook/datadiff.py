@@ -25,6 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from .errors import SQLError
 from .names import quote
 
 _MASK = "***"
@@ -206,25 +207,30 @@ def compare(
 
     started = time.perf_counter()
     new_cols = _describe(con, new)
-    rows_new = _count(con, new)
     if old is None:
+        rows_new, new_stats = _stats(con, new, [c for c, t in new_cols if is_numeric(t)])
         diff = DataDiff(target, old_label, new_label, list(key or []), 0, rows_new, rows_new, 0, 0 if key else None, notes=["nothing served yet: every row is new"])
-        diff.columns = [ColumnDiff(c, t, None, None, _stats(con, new, [c])[c] if is_numeric(t) else None, pii=c in pii) for c, t in new_cols]
+        diff.columns = [ColumnDiff(c, t, None, None, new_stats.get(c), pii=c in pii) for c, t in new_cols]
         diff.elapsed_s = time.perf_counter() - started
         return diff
     old_cols = _describe(con, old)
     old_types = dict(old_cols)
     common = [(c, t) for c, t in new_cols if c in old_types]
     key = [k for k in (key or []) if k in old_types and k in dict(new_cols)]
+    compared = [(c, t) for c, t in common if c not in key]
+    numeric = [c for c, t in compared if is_numeric(t) and is_numeric(old_types[c])]
+    (rows_old, old_stats), (rows_new, new_stats) = _stats(con, old, numeric), _stats(con, new, numeric)
     diff = DataDiff(
-        target, old_label, new_label, key, _count(con, old), rows_new, 0, 0, None,
+        target, old_label, new_label, key, rows_old, rows_new, 0, 0, None,
         added_columns=[c for c, _ in new_cols if c not in old_types], removed_columns=[c for c, _ in old_cols if c not in dict(new_cols)],
     )
-    compared = [(c, t) for c, t in common if c not in key]
-    numeric = [c for c, t in common if is_numeric(t) and is_numeric(old_types[c])]
-    old_stats, new_stats = _stats(con, old, numeric), _stats(con, new, numeric)
+    sample_keys: list[Any] = []
     if key:
-        _keyed(con, old, new, key, compared, numeric, diff)
+        try:  # DuckDB picks the sample's keys in the same join
+            sample_keys = _keyed(con, old, new, key, compared, numeric, diff, sample if sample > 0 else 0)
+        except SQLError:  # engines without min(x, n) (Spark): counts here, the sample in its own pass
+            diff.columns.clear()
+            _keyed(con, old, new, key, compared, numeric, diff)
     else:
         _multiset(con, old, new, [c for c, _ in common], diff)
     by_name = {c.name: c for c in diff.columns}
@@ -233,7 +239,10 @@ def compare(
         for c, t in common if c not in key
     ]
     if sample > 0 and not diff.identical:
-        diff.sample = _sample(con, old, new, key, [c for c, _ in common], pii, sample)
+        if sample_keys:
+            diff.sample = _sample_by_keys(con, old, new, key, [c for c, _ in common], pii, sample_keys)
+        else:
+            diff.sample = _sample(con, old, new, key, [c for c, _ in common], pii, sample)
     diff.elapsed_s = time.perf_counter() - started
     return diff
 
@@ -242,25 +251,29 @@ def _describe(con: Any, relation: str) -> list[tuple[str, str]]:
     return [(r[0], r[1]) for r in con.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()]
 
 
-def _count(con: Any, relation: str) -> int:
-    return int(con.execute(f"SELECT count(*) FROM {relation}").fetchone()[0])
+def _stats(con: Any, relation: str, columns: list[str]) -> tuple[int, dict[str, dict[str, Any]]]:
+    """The row count, and nulls, min, max, mean (exact) and quartiles of numeric columns.
 
-
-def _stats(con: Any, relation: str, columns: list[str]) -> dict[str, dict[str, Any]]:
-    """min, quartiles (approximate), max, mean and nulls of numeric columns, in one scan."""
-    if not columns:
-        return {}
-    parts = []
+    The quartiles come from a reservoir sample of 100,000 rows: exact quantiles of 10M rows cost
+    more than the whole diff, and a distribution is read at this precision anyway.
+    """
+    parts = ["count(*)"]
     for c in columns:
         q = quote(c)
-        parts += [f"count({q})", f"count(*) - count({q})", f"min({q})", f"approx_quantile({q}, 0.25)", f"approx_quantile({q}, 0.5)", f"approx_quantile({q}, 0.75)", f"max({q})", f"avg({q})"]
+        parts += [f"count({q})", f"count(*) - count({q})", f"min({q})", f"max({q})", f"avg({q})"]
     row = con.execute(f"SELECT {', '.join(parts)} FROM {relation}").fetchone()
+    quartiles: dict[str, list[Any]] = {}
+    if columns:
+        qs = ", ".join(f"quantile_cont({quote(c)}, 0.25), quantile_cont({quote(c)}, 0.5), quantile_cont({quote(c)}, 0.75)" for c in columns)
+        cols = ", ".join(quote(c) for c in columns)
+        got = con.execute(f"SELECT {qs} FROM (SELECT {cols} FROM {relation} USING SAMPLE 100000 ROWS) AS s").fetchone()
+        quartiles = {c: list(got[i * 3 : i * 3 + 3]) for i, c in enumerate(columns)}
     out = {}
-    names = ("count", "nulls", "min", "p25", "median", "p75", "max", "mean")
     for i, c in enumerate(columns):
-        values = row[i * 8 : i * 8 + 8]
-        out[c] = {n: _plain(v) for n, v in zip(names, values)}
-    return out
+        count, nulls, lo, hi, mean = row[1 + i * 5 : 1 + i * 5 + 5]
+        p25, median, p75 = quartiles.get(c, [None] * 3)
+        out[c] = {k: _plain(v) for k, v in (("count", count), ("nulls", nulls), ("min", lo), ("p25", p25), ("median", median), ("p75", p75), ("max", hi), ("mean", mean))}
+    return int(row[0]), out
 
 
 def _plain(v: Any) -> Any:
@@ -279,7 +292,8 @@ def _join(old: str, new: str, key: list[str], columns: list[str]) -> str:
     return f"(SELECT {sel}, true AS __dp_o FROM {old}) AS o FULL OUTER JOIN (SELECT {sel}, true AS __dp_n FROM {new}) AS n ON {on}"
 
 
-def _keyed(con: Any, old: str, new: str, key: list[str], compared: list[tuple[str, str]], numeric: list[str], diff: DataDiff) -> None:
+def _keyed(con: Any, old: str, new: str, key: list[str], compared: list[tuple[str, str]], numeric: list[str], diff: DataDiff, sample: int = 0) -> list[Any]:
+    """Counts and per-column changes in one join; with ``sample``, the first keys of each kind of difference too."""
     both = "o.__dp_o AND n.__dp_n"
     distinct = [f"o.{quote(c)} IS DISTINCT FROM n.{quote(c)}" for c, _ in compared]
     any_change = " OR ".join(distinct) or "false"
@@ -289,12 +303,17 @@ def _keyed(con: Any, old: str, new: str, key: list[str], compared: list[tuple[st
         f"count(*) FILTER (WHERE {both} AND ({any_change}))",
         f"count(*) FILTER (WHERE {both})",
     ]
+    keys: list[Any] = []
+    if sample:
+        k = f"coalesce(o.{quote(key[0])}, n.{quote(key[0])})" if len(key) == 1 else "struct_pack(" + ", ".join(f"{quote(x)} := coalesce(o.{quote(x)}, n.{quote(x)})" for x in key) + ")"
+        keys = [f"min({k}, {int(sample)}) FILTER (WHERE {cond})" for cond in ("o.__dp_o IS NULL", "n.__dp_n IS NULL", f"{both} AND ({any_change})")]
     for (c, _), d in zip(compared, distinct):
         aggs.append(f"count(*) FILTER (WHERE {both} AND {d})")
         if c in numeric:
             aggs.append(f"avg(CAST(n.{quote(c)} AS DOUBLE) - CAST(o.{quote(c)} AS DOUBLE)) FILTER (WHERE {both} AND {d})")
-    row = con.execute(f"SELECT {', '.join(aggs)} FROM {_join(old, new, key, [c for c, _ in compared])}").fetchone()
+    row = con.execute(f"SELECT {', '.join(aggs + keys)} FROM {_join(old, new, key, [c for c, _ in compared])}").fetchone()
     diff.added, diff.removed, diff.changed, matched = (int(v or 0) for v in row[:4])
+    found = list(row[len(aggs):]) if keys else []
     if matched + diff.removed != diff.rows_old or matched + diff.added != diff.rows_new:
         diff.notes.append(f"the key {', '.join(key)} is not unique on both sides: rows sharing a key were paired with each other, so counts are by pair")
     pos = 4
@@ -306,6 +325,7 @@ def _keyed(con: Any, old: str, new: str, key: list[str], compared: list[tuple[st
             delta = row[pos]
             pos += 1
         diff.columns.append(ColumnDiff(c, t, changed, mean_delta=None if delta is None else float(delta)))
+    return found
 
 
 def _multiset(con: Any, old: str, new: str, columns: list[str], diff: DataDiff) -> None:
@@ -317,6 +337,43 @@ def _multiset(con: Any, old: str, new: str, columns: list[str], diff: DataDiff) 
     ).fetchone()
     diff.added, diff.removed = int(row[0]), int(row[1])
     diff.changed = None
+
+
+def _masked(col: str, v: Any, pii: set[str] | frozenset[str]) -> Any:
+    if v is None:
+        return None
+    if col in pii:
+        return _MASK
+    return v if isinstance(v, (bool, int, float, str)) else str(v)
+
+
+def _sample_by_keys(con: Any, old: str, new: str, key: list[str], columns: list[str], pii: set[str] | frozenset[str], found: list[Any]) -> list[dict[str, Any]]:
+    """The rows of the keys the join picked (added, removed, changed), read by key from each side."""
+    show = [c for c in columns if c not in key]
+    wanted = [(kind, k) for kind, ks in zip(("added", "removed", "changed"), found) for k in (ks or [])]
+    if not wanted:
+        return []
+    as_tuple = (lambda k: (k,)) if len(key) == 1 else (lambda k: tuple(k[x] for x in key))
+    keyexpr = quote(key[0]) if len(key) == 1 else "struct_pack(" + ", ".join(f"{quote(x)} := {quote(x)}" for x in key) + ")"
+    cols = ", ".join(quote(c) for c in [*key, *show])
+    rows: dict[str, dict[tuple, tuple]] = {}
+    for side, relation in (("old", old), ("new", new)):
+        got = con.execute(f"SELECT {cols} FROM {relation} WHERE list_contains(?, {keyexpr})", [[k for _, k in wanted]]).fetchall()
+        rows[side] = {tuple(r[: len(key)]): tuple(r[len(key) :]) for r in got}
+    out = []
+    for kind, k in wanted:
+        t = as_tuple(k)
+        o, n = rows["old"].get(t), rows["new"].get(t)
+        if kind == "changed" and o is not None and n is not None:
+            values = {c: [_masked(c, a, pii), _masked(c, b, pii)] for c, a, b in zip(show, o, n) if a != b}
+        elif kind == "added" and n is not None:
+            values = {c: [None, _masked(c, b, pii)] for c, b in zip(show, n)}
+        elif o is not None:
+            values = {c: [_masked(c, a, pii), None] for c, a in zip(show, o)}
+        else:
+            continue
+        out.append({"change": kind, "key": {x: _masked(x, v, pii) for x, v in zip(key, t)}, "values": values})
+    return out
 
 
 def _sample(con: Any, old: str, new: str, key: list[str], columns: list[str], pii: set[str] | frozenset[str], limit: int) -> list[dict[str, Any]]:

@@ -14,7 +14,7 @@ directory: every stage gets its settings from the workspace it works in.
     policies: {...}                # see dp_notebook.policies
     duckdb: {memory_limit: 4GB, threads: 2}   # settings for every workspace connection
     lock_timeout: 10               # seconds to wait for another process's DuckDB lock
-    keep_versions: 3               # versions of each port kept for rollback (the served one included)
+    keep_versions: 2               # versions of each port kept for rollback (the served one included)
 
 It is found by walking up from the workspace's folder (the folder holding
 ``.dp/``) to the git root — never from the current directory — so one
@@ -124,7 +124,7 @@ class Settings:
     role: str | None = None
     duckdb: Mapping[str, str] = field(default_factory=dict)
     lock_timeout: float = 10.0
-    keep_versions: int = 3  # versions of a port kept for rollback, the served one included (models keep 1)
+    keep_versions: int = 2  # versions of a port kept for rollback, the served one included (models keep 1)
     run_dir: Path | None = None
     ci: bool = False
     spark_master: str | None = None  # environment overrides for any Spark product
@@ -183,7 +183,7 @@ class Settings:
         price_model = located("price_model", lambda: PriceModel.from_config(data.get("price_model")))
         duck = located("duckdb", lambda: _mapping(data.get("duckdb"), "a mapping of DuckDB settings"))
         lock_timeout = located("lock_timeout", lambda: _seconds(data.get("lock_timeout", 10.0)))
-        keep_versions = located("keep_versions", lambda: _count(env.get("DP_NOTEBOOK_KEEP_VERSIONS") or data.get("keep_versions", 3)))
+        keep_versions = located("keep_versions", lambda: _count(env.get("DP_NOTEBOOK_KEEP_VERSIONS") or data.get("keep_versions", 2)))
         return cls(
             home=root,
             config_path=config_path,

@@ -1,7 +1,7 @@
 """Versions of a port: what each build left, which one is served, and rollback to a kept one.
 
 Every successful build makes a new version of its target (``_dp.versions``); the
-newest ``keep_versions`` (a setting, default 3, the served one included) stay
+newest ``keep_versions`` (a setting, default 2: the served one and the one before) stay
 readable, older ones are pruned by the next build. ``rollback`` re-points the
 port at a kept version — no recompute, one transaction on DuckDB — and is
 recorded as a run of its own. What the runs of the served version's lineage

@@ -400,3 +400,35 @@ def test_magics_incremental_diff_rollback_versions(ip, tmp_path):
         cell("diff --against 1")
     with pytest.raises(UsageError, match="backfill"):
         cell("transform orders_v1 --from 2026-01-01", SQL)
+
+
+@pytest.mark.slow
+def test_dp_notebook_run_prints_what_each_build_changed(tmp_path):
+    """A real notebook through papermill, twice: the second run appends a new file and prints its data diff."""
+    import nbformat
+
+    from .conftest import run
+
+    folder = tmp_path / "nb"
+    write_part(folder / "data", "p1", [(1, day(1), 10.0, "a@x"), (2, day(1), 20.0, "b@x")])
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_code_cell("%load_ext dp_notebook"),
+        nbformat.v4.new_code_cell("%%dataproduct declare\n" + SPEC),
+        nbformat.v4.new_code_cell("%dataproduct input raw --from 'data/*.parquet'"),
+        nbformat.v4.new_code_cell("%%dataproduct transform orders_v1 --incremental\n" + SQL),
+    ]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    path = folder / "orders.ipynb"
+    nbformat.write(nb, str(path))
+    first = run(path, tmp_path / "out1")
+    assert first.returncode == 0, first.stderr
+    assert "data diff" not in first.stdout  # a first build has nothing to compare with
+    write_part(folder / "data", "p2", [(3, day(2), 30.0, "c@x")])
+    second = run(path, tmp_path / "out2")
+    assert second.returncode == 0, second.stderr
+    assert "data diff of orders_v1: version 1" in second.stdout and "+1 added, −0 removed, ~0 changed (2 → 3 rows)" in second.stdout
+    text = (tmp_path / "out2" / "shop" / "data-diff-orders_v1.txt").read_text()
+    assert "c@x" not in text and "***" in text  # the sample masks the PII column
+    executed = json.loads((tmp_path / "out2" / "orders.ipynb").read_text())
+    assert "+1 rows → 3 rows" in json.dumps(executed["cells"][-1]["outputs"])

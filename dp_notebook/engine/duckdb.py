@@ -109,44 +109,21 @@ class DuckDBEngine:
     @contextmanager
     def transaction(self, plan: BuildPlan, *, dry: bool = False) -> Iterator[_Transaction]:
         """One DuckDB transaction; ``dry`` rolls it back at the end whatever happened (a data diff's staging)."""
-        import duckdb
-
         with self.ws.connect() as raw:
             con = DuckDBConnection(raw, self, where=plan.where, line_offset=plan.line_offset)
             raw.execute(f"CREATE SCHEMA IF NOT EXISTS {quote(plan.schema)}")
             raw.execute(f"SET search_path = {literal(quote(plan.schema) + ',main')}")
             raw.execute("SET enable_progress_bar = false")  # dp-notebook shows its own, themed progress
-            raw.execute("BEGIN TRANSACTION")
-            try:
+            with atomic(raw, dry=dry):
                 yield _Transaction(self, con)
-                raw.execute("ROLLBACK" if dry else "COMMIT")
-            except BaseException:
-                try:
-                    raw.execute("ROLLBACK")
-                except duckdb.Error:
-                    pass  # the transaction was already aborted by the error
-                raise
 
     def rollback(self, schema: str, target: str, view: tuple[str, str] | None, version: VersionRef, serving: Any, record: Any) -> str | None:
         """Point ``target`` at a kept ``version`` and ``record(Metadata)`` it, in one transaction."""
-        import duckdb
-
         from ..metadata import Metadata
 
-        with self.ws.connect() as raw:
-            con = DuckDBConnection(raw, self, where=f"rollback {target}")
-            raw.execute("BEGIN TRANSACTION")
-            try:
-                record(Metadata(raw))
-                served = point(con, schema, target, view, version, serving)
-                raw.execute("COMMIT")
-            except BaseException:
-                try:
-                    raw.execute("ROLLBACK")
-                except duckdb.Error:
-                    pass
-                raise
-        return served
+        with self.ws.connect() as raw, atomic(raw):
+            record(Metadata(raw))
+            return point(DuckDBConnection(raw, self, where=f"rollback {target}"), schema, target, view, version, serving)
 
     def version_relation(self, schema: str, version: VersionRef) -> str:
         """A kept version's rows as a FROM item (DuckDB SQL)."""
@@ -206,15 +183,12 @@ class DuckDBEngine:
     # -- inputs --------------------------------------------------------------------------------------
     def bind_input(self, schema: str, name: str, source: Any) -> tuple[int, list[tuple[str, str]]]:
         """A view over files or a catalog snapshot, a view over a table, or a copy of a DataFrame."""
-        import duckdb
-
         target = f"{quote(schema)}.{quote(name)}"
         where = f"input {name} from {source.kind}:{source.ref}"
         with self.ws.connect() as raw:
             con = DuckDBConnection(raw, self, where=where)
             con.execute(f"CREATE SCHEMA IF NOT EXISTS {quote(schema)}")
-            raw.execute("BEGIN TRANSACTION")
-            try:
+            with atomic(raw):
                 existing = con.execute("SELECT table_type FROM information_schema.tables WHERE table_schema = ? AND table_name = ?", [schema, name]).fetchone()
                 if existing:  # DROP VIEW on a table (or the reverse) is an error in DuckDB
                     con.execute(f"DROP {'VIEW' if existing[0] == 'VIEW' else 'TABLE'} {target}")
@@ -231,14 +205,24 @@ class DuckDBEngine:
                     con.unregister("__dp_input")
                 columns = self.columns(con, target)
                 rows = con.execute(f"SELECT count(*) FROM {target}").fetchone()[0]
-                raw.execute("COMMIT")
-            except BaseException:
-                try:
-                    raw.execute("ROLLBACK")
-                except duckdb.Error:
-                    pass
-                raise
         return rows, columns
+
+
+@contextmanager
+def atomic(raw: Any, *, dry: bool = False) -> Iterator[None]:
+    """BEGIN … COMMIT on a raw DuckDB connection; ROLLBACK on any failure or interrupt (or always, ``dry``)."""
+    import duckdb
+
+    raw.execute("BEGIN TRANSACTION")
+    try:
+        yield
+        raw.execute("ROLLBACK" if dry else "COMMIT")
+    except BaseException:
+        try:
+            raw.execute("ROLLBACK")
+        except duckdb.Error:
+            pass  # the transaction was already aborted by the error
+        raise
 
 
 class _Transaction:
