@@ -14,21 +14,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .runner import EXIT_CHECKS, EXIT_ERROR, EXIT_OK, EXIT_USAGE
+from .runner import EXIT_CHECKS, EXIT_ERROR, EXIT_OK, EXIT_USAGE, exit_code
 
 
 class CliError(Exception):
     """A mistake on the command line: printed as one line, exit code 2."""
-
-
-def exit_code(exc: BaseException) -> int:
-    """The one table from exception to exit code."""
-    from .errors import ChecksFailed, DataProductError
-
-    for kind, code in ((CliError, EXIT_USAGE), (ChecksFailed, EXIT_CHECKS), (DataProductError, EXIT_USAGE)):
-        if isinstance(exc, kind):
-            return code
-    return EXIT_ERROR
 
 
 # -- inputs ------------------------------------------------------------------------------------

@@ -110,6 +110,22 @@ class ProductsHandler(_Base, APIHandler):
             self._error(500, str(exc))
 
 
+class SearchHandler(_Base, APIHandler):
+    """``?q=words``: the ports matching every word, by ``catalog.search`` (the panel does not search itself)."""
+
+    @web.authenticated
+    def get(self) -> None:
+        from .catalog.search import build_index, search_index
+
+        query = self.get_argument("q", "")
+        try:
+            catalog = self._catalog()
+            keys = [e["key"] for e in search_index(build_index(catalog.products()), query)] if catalog is not None else []
+        except CatalogError as exc:
+            return self._error(500, str(exc))
+        self.finish(json.dumps({"version": 1, "query": query, "keys": keys}))
+
+
 class ProductHandler(_Base, APIHandler):
     @web.authenticated
     def get(self, product_id: str) -> None:
@@ -170,6 +186,7 @@ def _load_jupyter_server_extension(serverapp: Any) -> None:
         ".*$",
         [
             (url_path_join(base, "products"), ProductsHandler),
+            (url_path_join(base, "search"), SearchHandler),
             (url_path_join(base, "products", r"([^/]+)"), ProductHandler),
             (url_path_join(base, "products", r"([^/]+)", "files", r"(.+)"), FileHandler),
             (url_path_join(base, "docs", r"([^/]+)", r"(.+)"), DocsHandler),

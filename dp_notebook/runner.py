@@ -32,8 +32,25 @@ from .errors import DataProductError
 
 EXIT_OK, EXIT_CHECKS, EXIT_USAGE, EXIT_ERROR = 0, 1, 2, 3
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
-# the outcome of a failed cell, by the name of its exception
-_EXIT_BY_ERROR = {"ChecksFailed": EXIT_CHECKS, "ContractViolation": EXIT_CHECKS, "UsageError": EXIT_USAGE}
+# the one table from exception to exit code, by class name (a failed cell reports only the name);
+# a class not listed takes its nearest listed base class's code, else EXIT_ERROR
+EXIT_CODES = {"ChecksFailed": EXIT_CHECKS, "UsageError": EXIT_USAGE, "CliError": EXIT_USAGE, "DataProductError": EXIT_USAGE}
+
+
+def exit_code(error: BaseException | str) -> int:
+    """The exit code of an exception, or of a failed cell's exception name (``ContractViolation`` → 1).
+
+    >>> exit_code("ContractViolation"), exit_code("SQLError"), exit_code("NameError")
+    (1, 2, 3)
+    """
+    if isinstance(error, str):
+        from . import errors
+
+        cls = getattr(errors, error, None)
+        names = [c.__name__ for c in cls.__mro__] if isinstance(cls, type) else [error]
+    else:
+        names = [c.__name__ for c in type(error).__mro__]
+    return next((EXIT_CODES[n] for n in names if n in EXIT_CODES), EXIT_ERROR)
 
 
 class RunError(DataProductError):
@@ -165,7 +182,7 @@ def run_notebook(
     except PapermillExecutionError as failure:
         report.failed_cell, report.execution_count = failure.cell_index + 1, failure.exec_count
         report.error_name, report.error_message = _failure_details(failure, executed)
-        report.exit_code = _EXIT_BY_ERROR.get(report.error_name, EXIT_ERROR)
+        report.exit_code = exit_code(report.error_name)
     except Exception as exc:  # noqa: BLE001 - a dead kernel, a missing kernel spec: the run itself broke
         report.error_name, report.error_message = type(exc).__name__, _first_line(str(exc))
         report.exit_code = EXIT_ERROR

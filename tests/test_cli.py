@@ -153,3 +153,13 @@ def test_catalog_docs_test_publish_commands(tmp_path, monkeypatch, capsys):
     index = (tmp_path / "site" / "index.html").read_text()
     assert "tiny_nb/tiny/index.html" in index and "tiny_nb/tiny_nb.html" in index
     assert (tmp_path / "site" / "tiny_nb" / "tiny" / "index.html").exists()
+
+
+def test_one_table_maps_exceptions_to_exit_codes():
+    """The CLI's own errors and a notebook's failed cell (known only by its exception's name) share one table."""
+    from dp_notebook.cli import CliError
+    from dp_notebook.errors import ChecksFailed, ContractViolation, SQLError
+    from dp_notebook.runner import exit_code
+
+    assert [exit_code(e) for e in (ChecksFailed("x"), ContractViolation("x"), SQLError("x"), CliError("x"), KeyError("x"))] == [1, 1, 2, 2, 3]
+    assert [exit_code(n) for n in ("ChecksFailed", "ContractViolation", "UsageError", "PortNotFound", "NameError", "CellExecutionError")] == [1, 1, 2, 2, 3, 3]

@@ -25,22 +25,8 @@ from dp_notebook.cli import main
 from dp_notebook.errors import BreakingChange, ChecksFailed, SpecError
 
 from ._http import serve, url
-from .test_publish import FakeDMM
+from .test_publish import SPEC, FakeDMM
 
-SPEC = """dataProductSpecification: 0.0.1
-id: shop
-info: {title: Shop, owner: sales, description: Items sold.}
-inputPorts:
-  - {id: raw, name: raw, sourceSystemId: erp}
-outputPorts:
-  - id: items_v1
-    description: Items.
-    location: sales.items_v1
-    rolesAllowed: [analyst]
-    schema:
-      - {name: id, type: integer, required: true, unique: true, classification: internal, description: Key.}
-      - {name: label, type: string, classification: internal, description: Label.}
-"""
 # a PII column on a port without rolesAllowed: the pii-roles policy refuses it
 PII_SPEC = SPEC.replace("    rolesAllowed: [analyst]\n", "").replace(
     "classification: internal, description: Label.}", "classification: restricted, pii: true, description: Label.}"

@@ -128,6 +128,18 @@ def current_summary(catalog_dir: str | Path, product_id: str) -> dict[str, Any] 
         return None
 
 
+def refuse_breaking(product_id: str, diff: DiffResult) -> None:
+    """``BreakingChange`` listing each breaking change of ``diff``; nothing when there is none."""
+    if not diff.breaking:
+        return
+    lines = "\n".join(f"  - {c.port}: {c.message}" for c in diff.breaking)
+    raise BreakingChange(
+        f"publish of {product_id} refused: {len(diff.breaking)} breaking change(s) against the published version:\n{lines}\n"
+        "Add a new major version of the port (e.g. _v2) next to the old one, or publish with --allow-breaking. Nothing was sent or written.",
+        diff.breaking,
+    )
+
+
 def publish_to_catalog(
     catalog_dir: str | Path,
     summary: dict[str, Any],
@@ -145,13 +157,8 @@ def publish_to_catalog(
     catalog = Catalog.create(catalog_dir) if not dry_run else Catalog(Path(catalog_dir))
     previous = current_summary(catalog.root, product_id) if catalog.root.exists() else None
     diff = diff_summaries(previous, summary)
-    if diff.breaking and not allow_breaking:
-        lines = "\n".join(f"  - {c.port}: {c.message}" for c in diff.breaking)
-        raise BreakingChange(
-            f"publish of {product_id} refused: {len(diff.breaking)} breaking change(s) against the published version:\n{lines}\n"
-            "Add a new major version of the port (e.g. _v2) next to the old one, or publish with --allow-breaking.",
-            diff.breaking,
-        )
+    if not allow_breaking:
+        refuse_breaking(product_id, diff)
     return write_version(catalog, summary, files=files, data=data, test_results=test_results, docs_html=docs_html, digest=content_hash(summary, files, data), diff=diff, dry_run=dry_run)
 
 

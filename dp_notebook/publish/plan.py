@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from ..catalog import Catalog
-from ..errors import BreakingChange, PublishError
+from ..errors import PublishError
 from .diff import DiffResult, diff_summaries
-from .file import PublishReport, content_hash, current_summary, write_version
+from .file import PublishReport, content_hash, current_summary, refuse_breaking, write_version
 
 
 @dataclass
@@ -59,13 +59,8 @@ def plan_publish(
     """
     product_id = summary["id"]
     diff = diff_summaries(current_summary(catalog_dir, product_id), summary)
-    if diff.breaking and not allow_breaking:
-        lines = "\n".join(f"  - {c.port}: {c.message}" for c in diff.breaking)
-        raise BreakingChange(
-            f"publish of {product_id} refused: {len(diff.breaking)} breaking change(s) against the published version:\n{lines}\n"
-            "Add a new major version of the port (e.g. _v2) next to the old one, or publish with --allow-breaking. Nothing was sent or written.",
-            diff.breaking,
-        )
+    if not allow_breaking:
+        refuse_breaking(product_id, diff)
     requests = []
     if remote:
         from .http import plan_requests

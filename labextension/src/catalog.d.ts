@@ -183,3 +183,14 @@ export interface ChecksPayload {
   note?: string | null;
   results: CheckRow[];
 }
+/**
+ * GET /dp-notebook/api/search?q=WORDS: the ports matching every word, as product.port keys (catalog/search.py, the one search).
+ *
+ * This interface was referenced by `DpNotebookCatalogPayloadsFormat1`'s JSON-Schema
+ * via the `definition` "SearchResult".
+ */
+export interface SearchResult {
+  version: 1;
+  query: string;
+  keys: string[];
+}

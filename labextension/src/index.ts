@@ -8,7 +8,7 @@ import { ServerConnection } from '@jupyterlab/services';
 import { IFrame, LabIcon, SidePanel, ToolbarButton, refreshIcon } from '@jupyterlab/ui-components';
 import { Panel, Widget } from '@lumino/widgets';
 
-import type { CatalogListing, ListedProduct, OutputPortSummary } from './catalog';
+import type { CatalogListing, ListedProduct, OutputPortSummary, SearchResult } from './catalog';
 import { IDocsTarget, docsPageUrl, docsTargetFromLink } from './docs';
 import { count, relativeTime, utcText } from './format';
 import highlightPlugin from './highlight';
@@ -23,6 +23,17 @@ const ICON = new LabIcon({
 function apiUrl(...parts: string[]): string {
   const settings = ServerConnection.makeSettings();
   return URLExt.join(settings.baseUrl, 'dp-notebook', 'api', ...parts);
+}
+
+/** The keys (``product.port``) of the ports matching every word: the server's one search (catalog/search.py). */
+export async function searchPorts(query: string): Promise<SearchResult> {
+  const settings = ServerConnection.makeSettings();
+  const url = `${apiUrl('search')}?q=${encodeURIComponent(query)}`;
+  const response = await ServerConnection.makeRequest(url, {}, settings);
+  if (!response.ok) {
+    throw new Error(`catalog search answered ${response.status}`);
+  }
+  return (await response.json()) as SearchResult;
 }
 
 export async function fetchProducts(): Promise<CatalogListing> {
@@ -119,6 +130,8 @@ export function declaredProduct(sources: string[]): string | null {
 export class ProductsPanel extends SidePanel {
   private _list = el('div', 'dpn-panel-list');
   private _status = el('div', 'dpn-muted dpn-panel-status');
+  private _matches: Set<string> | null = null;
+  private _searchTimer = 0;
   private _search = document.createElement('input');
   private _listing: CatalogListing | null = null;
   private _timer = 0;
@@ -143,7 +156,10 @@ export class ProductsPanel extends SidePanel {
     this._search.className = 'jp-mod-styled dpn-input';
     this._search.placeholder = 'Search products, ports, columns';
     this._search.setAttribute('aria-label', 'Search the data products');
-    this._search.addEventListener('input', () => this.render());
+    this._search.addEventListener('input', () => {
+      window.clearTimeout(this._searchTimer);
+      this._searchTimer = window.setTimeout(() => void this.search(), 150);
+    });
     const body = new Widget({ node: el('div', 'dpn-panel-body', el('div', 'jp-InputGroup dpn-panel-search', this._search), this._status, this._list) });
     this.addWidget(body);
   }
@@ -158,7 +174,7 @@ export class ProductsPanel extends SidePanel {
       this._listing = null;
       this._status.textContent = `Cannot read the catalog: ${err}`;
     }
-    this.render();
+    await this.search(); // the listing changed: ask again what matches
   }
 
   get products(): ListedProduct[] {
@@ -186,17 +202,41 @@ export class ProductsPanel extends SidePanel {
     window.clearInterval(this._timer);
   }
 
+  /** Asks the server which ports match (one search implementation, in Python), then renders. */
+  async search(): Promise<void> {
+    const query = this._search.value.trim();
+    if (!query) {
+      this._matches = null;
+    } else {
+      try {
+        const found = await searchPorts(query);
+        if (found.query !== this._search.value.trim()) {
+          return; // a newer query is on its way
+        }
+        this._matches = new Set(found.keys);
+      } catch (err) {
+        this._status.textContent = `Cannot search the catalog: ${err}`;
+        return;
+      }
+    }
+    this.render();
+  }
+
   render(): void {
     const query = this._search.value.trim();
-    const words = query.toLowerCase().split(/\s+/).filter(w => w);
+    // a refresh (every 30 s, after a publish) must not close the port the user has open
+    const open = new Set(Array.from(this._list.querySelectorAll('details[open]')).map(d => `${(d as HTMLElement).dataset.product}.${(d as HTMLElement).dataset.port}`));
     const items: HTMLElement[] = [];
     for (const p of this.products) {
       for (const port of p.outputPorts || []) {
-        const text = [p.id, p.title, p.description, p.owner, port.id, port.description, ...(port.columns || []).map(c => c.name)].join(' ').toLowerCase();
-        if (!words.every(w => text.includes(w))) {
+        if (this._matches && !this._matches.has(`${p.id}.${port.id}`)) {
           continue;
         }
-        items.push(this.portItem(p, port));
+        const item = this.portItem(p, port);
+        if (open.has(`${p.id}.${port.id}`)) {
+          item.setAttribute('open', '');
+        }
+        items.push(item);
       }
     }
     if (!items.length && this.products.length) {

@@ -72,6 +72,10 @@ def test_panel_lists_the_example_products_and_inserts_a_use_cell(lab, page):
     expect(item.locator(".dpn-badge.dpn-ok")).to_have_text(re.compile(r"tests (\d+)/\1"))  # latest published results
     item.locator("summary").click()
     expect(item.locator("table")).to_contain_text("sku")  # the port's schema
+    # a refresh (it also runs every 30 s and after each publish) keeps the open port open
+    panel.locator(".jp-SidePanel-toolbar .jp-ToolbarButtonComponent").click()
+    expect(panel).to_contain_text("3 products in the catalog")
+    expect(item.locator("table")).to_be_visible()
     panel.screenshot(path=str(screenshot_dir() / "lab-panel.png"))
     # "Open docs" opens the published product page in a JupyterLab tab, served by the server extension
     item.locator("button", has_text="Open docs").click()

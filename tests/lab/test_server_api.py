@@ -104,3 +104,14 @@ def test_unpublished_docs_refuse_traversal_and_say_what_is_missing(docs_server):
         status, body, _ = get(docs_server, attempt)
         assert status in (400, 404), attempt
         assert b"not for the API" not in body
+
+
+def test_search_is_served_by_the_one_python_search(server):
+    """The panel asks the server (catalog/search.py) instead of searching itself."""
+    from dp_notebook.catalog import validate_payload
+
+    for query, keys in (("people", ["staff.people_v1"]), ("hr id", ["staff.people_v1"]), ("no-such-thing", [])):
+        status, body, _ = get(server, f"/dp-notebook/api/search?q={urllib.request.quote(query)}")
+        data = json.loads(body)
+        validate_payload("SearchResult", data)
+        assert status == 200 and data["keys"] == keys and data["query"] == query
