@@ -266,8 +266,11 @@ def _stats(con: Any, relation: str, columns: list[str]) -> tuple[int, dict[str, 
     if columns:
         qs = ", ".join(f"quantile_cont({quote(c)}, 0.25), quantile_cont({quote(c)}, 0.5), quantile_cont({quote(c)}, 0.75)" for c in columns)
         cols = ", ".join(quote(c) for c in columns)
-        got = con.execute(f"SELECT {qs} FROM (SELECT {cols} FROM {relation} USING SAMPLE 100000 ROWS) AS s").fetchone()
-        quartiles = {c: list(got[i * 3 : i * 3 + 3]) for i, c in enumerate(columns)}
+        try:
+            got = con.execute(f"SELECT {qs} FROM (SELECT {cols} FROM {relation} USING SAMPLE 100000 ROWS) AS s").fetchone()
+            quartiles = {c: list(got[i * 3 : i * 3 + 3]) for i, c in enumerate(columns)}
+        except SQLError:  # no reservoir sample in the engine's SQL (Spark): min, max and mean only
+            quartiles = {}
     out = {}
     for i, c in enumerate(columns):
         count, nulls, lo, hi, mean = row[1 + i * 5 : 1 + i * 5 + 5]

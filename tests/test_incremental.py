@@ -32,6 +32,7 @@ inputPorts:
 outputPorts:
   - id: orders_v1
     location: sales.orders_v1
+    rolesAllowed: [analyst]
     schema:
       - {name: order_id, type: integer, required: true, primaryKey: true, unique: true}
       - {name: ordered_at, type: timestamp}
@@ -431,4 +432,18 @@ def test_dp_notebook_run_prints_what_each_build_changed(tmp_path):
     text = (tmp_path / "out2" / "shop" / "data-diff-orders_v1.txt").read_text()
     assert "c@x" not in text and "***" in text  # the sample masks the PII column
     executed = json.loads((tmp_path / "out2" / "orders.ipynb").read_text())
-    assert "+1 rows → 3 rows" in json.dumps(executed["cells"][-1]["outputs"])
+    assert "+1 rows → 3 rows" in json.dumps(executed["cells"][-1]["outputs"], ensure_ascii=False)
+
+
+def test_publish_shows_the_data_changes_against_the_catalog(dp):
+    dp.input("raw", frame([(1, day(1), 10.0, "a@x"), (2, day(1), 20.0, "b@x")]))
+    dp.transform("orders_v1", SQL)
+    first = dp.publish(skip_tests=True)
+    assert first.version == 1 and first.data_diffs == []  # nothing published before
+    dp.input("raw", frame([(1, day(1), 10.0, "a@x"), (2, day(1), 25.0, "b@x"), (3, day(2), 30.0, "c@x")]))
+    dp.transform("orders_v1", SQL)
+    report = dp.publish(skip_tests=True, dry_run=True)
+    (diff,) = report.data_diffs
+    assert (diff.added, diff.removed, diff.changed) == (1, 0, 1) and diff.old_label == "published (catalog version 1)"
+    assert "data orders_v1: +1 added, −0 removed, ~1 changed (2 → 3 rows)" in str(report)
+    assert "data changes against the catalog" in report._repr_mimebundle_()["text/html"]

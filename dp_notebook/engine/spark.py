@@ -319,7 +319,8 @@ class SparkEngine:
                     frame = as_frame(source)
                 with _quiet():
                     sdf = spark.createDataFrame(frame)
-                spark.sql(f"DROP VIEW IF EXISTS {target}")
+                if spark.catalog.tableExists(f"{schema}.{name}") and spark.catalog.getTable(f"{schema}.{name}").tableType == "VIEW":
+                    spark.sql(f"DROP VIEW {target}")  # DROP VIEW on a table is an error on Spark 4
                 sdf.write.mode("overwrite").format("parquet").saveAsTable(f"{schema}.{name}")
             table = spark.table(f"{schema}.{name}")
             return table.count(), schema_of(table)
