@@ -1,5 +1,7 @@
 """Incremental builds, versions, rollback and data diffs on a real local Spark (local[2]).
 
+Named to run after test_spark_engine.py: the session workspace takes its settings from the first test that uses it.
+
 The DuckDB tests (tests/test_incremental.py) cover every path; here the Spark engine's own
 implementation: an increment computed from the new data only and written as a new version table,
 uniqueness across old and new rows, a failed increment leaving views and recorded files as they were,
