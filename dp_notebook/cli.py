@@ -82,13 +82,20 @@ def _products(path: Path, *, with_state: bool = True) -> list[Any]:
 
 
 def _run(args: argparse.Namespace, *, publish: dict[str, Any] | None = None) -> int:
+    import time
+
     from .runner import run_notebook
 
+    started = time.time()
     report = run_notebook(
         args.notebook, parameters=_parameters(args.parameters, getattr(args, "parameters_file", None)), out=args.out,
         kernel=args.kernel, engine=getattr(args, "engine", None), publish=publish,
     )
     print(report, file=sys.stdout if report.success else sys.stderr)
+    for path in sorted(Path(report.out).glob("*/data-diff-*.txt")):  # what the run did to each port's rows
+        if path.stat().st_mtime < started:
+            continue  # left by an earlier run into the same folder
+        print(f"  {path.read_text(encoding='utf-8').splitlines()[0]}  ({path})")
     return report.exit_code
 
 

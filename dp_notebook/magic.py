@@ -127,6 +127,13 @@ class DataProductMagics(Magics):
             p.add_argument("target", help="an output port id, or a model name with --model")
             p.add_argument("--model", action="store_true", help="build a private intermediate model instead of a port")
             p.add_argument("--param", action="append", default=[], metavar="NAME=VALUE", help="bind {{NAME}} (JSON scalar, else text); repeatable")
+            p.add_argument("--incremental", action="store_true", help="process only what is new since the last successful run")
+            p.add_argument("--time-column", metavar="C", help="incremental by time: the range after the newest C built is processed and replaces that range")
+            p.add_argument("--unique-key", metavar="K[,K2]", help="incremental by key: new or changed rows are merged by these columns")
+            p.add_argument("--lookback", metavar="DURATION", help="with --time-column: also rebuild this much before the newest time (late data), e.g. 2d, 6h")
+            p.add_argument("--full-refresh", action="store_true", help="rebuild an incremental port from all of its data")
+            p.add_argument("--from", dest="start", metavar="TIME", help="with --time-column: (re)build from this time (backfill)")
+            p.add_argument("--to", dest="end", metavar="TIME", help="with --time-column: (re)build up to this time, exclusive")
 
         add("transform", "Build an output port (write-audit-publish) or model from the cell's DuckDB SQL.", self._transform, cell=True, setup=transform_args)
 
@@ -134,7 +141,7 @@ class DataProductMagics(Magics):
             p.add_argument("query", nargs=argparse.REMAINDER, help="the query (or the cell body with %%dataproduct sql)")
 
         add("sql", "Query the workspace (the product's inputs, models and ports; public views by schema.view).", self._sql, setup=sql_args)
-        add("runs", "The product's run history (transforms), newest first.", lambda a, c: self.session.product(a.product).runs())
+        add("runs", "The product's run history (transforms, rollbacks) with the version each built; serving marks what ports serve now.", lambda a, c: self.session.product(a.product).runs())
 
         def target_arg(p):
             p.add_argument("target", help="an output port, input port or model")
@@ -164,7 +171,19 @@ class DataProductMagics(Magics):
             p.add_argument("--allow-breaking", action="store_true", help="publish even with breaking changes to existing ports")
 
         add("publish", "Lint, test, then publish specs, contracts, data snapshots and results to a catalog.", self._publish, setup=publish_args)
-        add("diff", "Changes against the published version, breaking or not.", lambda a, c: self.session.product(a.product).diff())
+        def diff_args(p):
+            p.add_argument("--data", metavar="PORT", help="compare the rows the port's transform would write now with the rows it serves")
+            p.add_argument("--against", metavar="RUN", help="with --data: compare the served rows with a kept version (run id, prefix or version number) instead")
+            p.add_argument("--sample", type=int, default=10, metavar="N", help="changed rows to show (PII masked); default 10")
+
+        add("diff", "Changes against the published version (breaking or not); --data PORT: a data diff of the rows.", self._diff, setup=diff_args)
+
+        def rollback_args(p):
+            p.add_argument("port", help="the output port to roll back")
+            p.add_argument("--to", metavar="RUN", help="a kept version's run id (or a prefix, or the version number); default the previous version")
+
+        add("rollback", "Serve a kept earlier version of a port again: instant, nothing recomputed, recorded as a run.", self._rollback, setup=rollback_args)
+        add("versions", "The kept versions of the product's ports and which one each serves.", lambda a, c: self.session.product(a.product).versions())
 
         def use_args(p):
             p.add_argument("ref", help="<product>.<port> from the catalog")
@@ -221,7 +240,22 @@ class DataProductMagics(Magics):
         from .params import parse_param_args
 
         dp = self.session.product(args.product)
-        return dp.transform(args.target, cell, params=parse_param_args(args.param), namespace=self._ns(), model=args.model)
+        return dp.transform(
+            args.target, cell, params=parse_param_args(args.param), namespace=self._ns(), model=args.model,
+            incremental=args.incremental, time_column=args.time_column, unique_key=args.unique_key, lookback=args.lookback,
+            full_refresh=args.full_refresh, start=args.start, end=args.end,
+        )
+
+    def _diff(self, args, cell):
+        dp = self.session.product(args.product)
+        if args.data:
+            return dp.data_diff(args.data, against=args.against, sample=args.sample, namespace=self._ns())
+        if args.against:
+            raise UsageError("%dataproduct diff: --against compares data: give --data PORT too")
+        return dp.diff()
+
+    def _rollback(self, args, cell):
+        return self.session.product(args.product).rollback(args.port, to=args.to)
 
     def _sql(self, args, cell):  # reached only through help listings; see _sql_raw
         return self._sql_raw(" ".join(args.query), cell)

@@ -15,6 +15,7 @@ directory: every stage gets its settings from the workspace it works in.
     duckdb: {memory_limit: 4GB, threads: 2}   # settings for every workspace connection
     lock_timeout: 10               # seconds to wait for another process's DuckDB lock
     redact_key_file: ~/.config/dp-notebook/redact.key   # where redaction's HMAC key is (never the key itself)
+    keep_versions: 2               # versions of each port kept for rollback (the served one included)
 
 It is found by walking up from the workspace's folder (the folder holding
 ``.dp/``) to the git root — never from the current directory — so one
@@ -24,7 +25,7 @@ folder.
 Environment variables: ``DP_NOTEBOOK_HOME`` (the ``.dp`` directory),
 ``DP_NOTEBOOK_CONFIG`` (the settings file), ``DP_NOTEBOOK_CATALOG``,
 ``DP_NOTEBOOK_PUBLISH_TO``, ``DP_NOTEBOOK_ROLE``, ``DP_NOTEBOOK_ENGINE``,
-``DP_NOTEBOOK_SPARK_MASTER``, ``DP_NOTEBOOK_SPARK_REMOTE``,
+``DP_NOTEBOOK_SPARK_MASTER``, ``DP_NOTEBOOK_SPARK_REMOTE``, ``DP_NOTEBOOK_KEEP_VERSIONS``,
 ``DATAMESH_MANAGER_API_KEY`` (kept as a ``Secret``: never printed),
 ``DP_NOTEBOOK_REDACT_KEY`` (the key of redaction's keyed hash, a ``Secret``), and,
 set by ``dp-notebook run``/``publish`` for their kernel, ``DP_NOTEBOOK_RUN_DIR``
@@ -51,7 +52,7 @@ API_KEY_ENV = "DATAMESH_MANAGER_API_KEY"  # the variable datacontract-cli uses
 RUN_DIR_ENV = "DP_NOTEBOOK_RUN_DIR"
 REDACT_KEY_ENV = "DP_NOTEBOOK_REDACT_KEY"  # the key of redaction's keyed hash (HMAC-SHA256)
 REDACT_KEY_FILE = "redact.key"  # generated in the workspace when no key is given
-_KNOWN = ("engine", "catalog", "publish_to", "role", "price_model", "policies", "duckdb", "lock_timeout", "redact_key_file")
+_KNOWN = ("engine", "catalog", "publish_to", "role", "price_model", "policies", "duckdb", "lock_timeout", "redact_key_file", "keep_versions")
 
 
 class Secret:
@@ -128,6 +129,7 @@ class Settings:
     duckdb: Mapping[str, str] = field(default_factory=dict)
     lock_timeout: float = 10.0
     redact_key_file: Path | None = None
+    keep_versions: int = 2  # versions of a port kept for rollback, the served one included (models keep 1)
     run_dir: Path | None = None
     ci: bool = False
     spark_master: str | None = None  # environment overrides for any Spark product
@@ -187,6 +189,7 @@ class Settings:
         duck = located("duckdb", lambda: _mapping(data.get("duckdb"), "a mapping of DuckDB settings"))
         lock_timeout = located("lock_timeout", lambda: _seconds(data.get("lock_timeout", 10.0)))
         redact_key_file = path_setting("redact_key_file")
+        keep_versions = located("keep_versions", lambda: _count(env.get("DP_NOTEBOOK_KEEP_VERSIONS") or data.get("keep_versions", 2)))
         return cls(
             home=root,
             config_path=config_path,
@@ -199,6 +202,7 @@ class Settings:
             duckdb={str(k): str(v) for k, v in duck.items()},
             lock_timeout=lock_timeout,
             redact_key_file=redact_key_file,
+            keep_versions=keep_versions,
             run_dir=Path(env[RUN_DIR_ENV]).resolve() if env.get(RUN_DIR_ENV) else None,
             ci=bool(env.get("CI")),
             spark_master=master,
@@ -314,6 +318,16 @@ def _seconds(value: Any) -> float:
     if seconds < 0:
         raise SpecError(f"must not be negative, not {value!r}")
     return seconds
+
+
+def _count(value: Any) -> int:
+    try:
+        n = int(str(value))
+    except (TypeError, ValueError):
+        raise SpecError(f"must be a whole number of versions (1 keeps only the served one), not {value!r}") from None
+    if n < 1:
+        raise SpecError(f"must be at least 1 (the served version), not {value!r}")
+    return n
 
 
 def git_root(start: Path) -> Path | None:

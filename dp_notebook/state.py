@@ -49,6 +49,9 @@ class TransformDef:
     model: bool = False
     line_offset: int = 1
     bound: dict[str, Any] = field(default_factory=dict)  # the values bound at the last run (namespace included)
+    # ``--incremental`` as written in the cell: {time_column, unique_key, lookback}; None: not incremental
+    # there (the port's ``incremental`` field may still make it so, see dp_notebook.incremental)
+    incremental: dict[str, Any] | None = None
 
 
 @dataclass

@@ -7,6 +7,8 @@ through a sqlglot translation) and offers:
                                     errors (checks, contracts and SLOs run on it)
     transaction(plan)               write-audit-publish primitives: stage -> (audit) -> swap; a failure
                                     or an interrupt inside it leaves the port on its last good data
+    versions: point(plan-like, version, serving) re-points a target at a kept version (rollback);
+    prune(schema, target, keep, drop) removes versions beyond the kept ones
     bind_input(schema, name, src)   make an input readable as schema.name
     has_relation / columns / schema_columns, query_df, snapshot, storage_sizes, unit_connection,
     contract_server()               how an ODCS contract names where the engine serves the port
@@ -27,6 +29,38 @@ from typing import Any, Protocol
 
 
 @dataclass(frozen=True)
+class VersionRef:
+    """One kept version of a target: the run that built it, its number and where its rows are.
+
+    ``relation`` is a table in the product's private schema. A ``layered`` table holds several
+    versions of an incremental target: each row carries ``_dp_from`` (the version that wrote it) and
+    ``_dp_to`` (the version that replaced it, else NULL), and version ``seq`` is the rows with
+    ``_dp_from <= seq AND (_dp_to IS NULL OR _dp_to > seq)``.
+    """
+
+    run_id: str
+    seq: int
+    relation: str
+    layered: bool = False
+    columns: tuple[tuple[str, str], ...] = ()
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> VersionRef:
+        import json
+
+        columns = tuple(tuple(c) for c in json.loads(row.get("columns_json") or "[]"))
+        return cls(row["run_id"], int(row["seq"]), row["relation"], bool(row.get("layered")), columns)
+
+
+SEQ_COLUMNS = ("_dp_from", "_dp_to")
+
+
+def version_filter(seq: int) -> str:
+    """The rows of version ``seq`` in a layered table."""
+    return f"_dp_from <= {int(seq)} AND (_dp_to IS NULL OR _dp_to > {int(seq)})"
+
+
+@dataclass(frozen=True)
 class BuildPlan:
     """Everything an engine needs to build one target, decided before anything is written."""
 
@@ -43,10 +77,21 @@ class BuildPlan:
     suite: tuple[Any, ...] = ()  # checks.model.Expectation, run on the staged data
     pii_columns: frozenset[str] = frozenset()
     preview_rows: int = 10
+    seq: int = 1  # the version number this build creates
+    keep_versions: int = 1  # versions kept after it (the new one included)
+    increment: Any = None  # dp_notebook.incremental.IncrementPlan for incremental targets, else None
+    serving: VersionRef | None = None  # the version served when planned (the base of an increment)
+    versions: tuple[VersionRef, ...] = ()  # the kept versions when planned, newest first
+    checks_hash: str = ""  # the contract and suite the audit ran (an increment re-audits all rows when it changed)
 
     @property
     def where(self) -> str:
         return f"transform {self.target}"
+
+    @property
+    def layered(self) -> bool:
+        """The new version is written into a layered table (every incremental target's is)."""
+        return self.increment is not None
 
 
 @dataclass
@@ -57,6 +102,11 @@ class Staged:
     rows: int
     columns: list[tuple[str, str]]
     profile: dict[str, Any] = field(default_factory=dict)
+    version: VersionRef | None = None  # where the new version's rows live
+    increment: str | None = None  # an increment's new rows alone (the audit's row checks read them)
+    inserted: int | None = None  # rows the increment added
+    replaced: int = 0  # rows of the served version the increment replaced
+    processed: dict[str, Any] = field(default_factory=dict)  # the window actually processed (``end_at``: its newest time)
 
 
 class Connection(Protocol):
@@ -78,6 +128,8 @@ class BuildTransaction(Protocol):
         """Make the staged data the target's; point the public view at ``serving(<final relation>)``."""
     def preview(self, plan: BuildPlan) -> tuple[list[str], list[tuple]]: ...
     def profile(self) -> dict[str, Any]: ...
+    def record(self, write: Callable[[Any], None]) -> None:
+        """Record metadata (``write(Metadata)``) atomically with the swap where the engine can."""
 
 
 class Engine(Protocol):

@@ -7,9 +7,19 @@ parameters), and the checks are the same compiled queries, translated too.
 Write-audit-publish on Spark: every run writes a new table
 ``dp_<product>.__t_<port>_<run>`` (Parquet), the contract and expectations run
 on it, and only then are the product's ``<port>`` view and the public port
-view re-pointed at it (``CREATE OR REPLACE VIEW`` is one metastore operation);
-the previous run's table is dropped afterwards. A failed run drops its own
-table and leaves both views on the last good data.
+view re-pointed at it (``CREATE OR REPLACE VIEW`` is one metastore operation).
+Each table is a version: the last ``keep_versions`` stay for ``rollback``
+(the views re-pointed), older ones are dropped after a successful swap. A
+failed run drops its own tables and leaves both views on the last good data.
+
+An incremental run computes only the new data (``__i_<port>_<run>``: a time
+range, new files, or new and changed rows) and writes the new version as the
+served rows it does not replace plus the new ones. Plain Parquet tables cannot
+be updated in place, so unlike DuckDB's layered tables an increment rewrites
+the port's files — the transform itself reads only the new data. The version
+is recorded in the workspace's metadata right after the swap: a process
+killed in between leaves the views ahead of the record, and the next run
+rebuilds from the recorded version (the same data again, no loss).
 
 Locally the metastore (Derby) and the warehouse live in ``.dp/spark/`` of the
 workspace, so tables survive a kernel restart; one Spark session (one JVM)
@@ -32,7 +42,7 @@ from typing import Any
 
 from ..errors import DataProductError, EngineError
 from ..names import literal, quote
-from .base import BuildPlan, Staged, as_frame, first_line
+from .base import BuildPlan, Staged, VersionRef, as_frame, first_line
 from .translate import spark_error, to_spark
 
 
@@ -271,7 +281,7 @@ class SparkEngine:
             return []
         out = []
         for t in spark.catalog.listTables(schema):
-            if t.name.startswith("__t_"):
+            if t.name.startswith(("__t_", "__i_")):
                 continue
             out += [(t.name, col, dtype) for col, dtype in schema_of(spark.table(f"{q(schema)}.{q(t.name)}"))]
         return out
@@ -309,15 +319,16 @@ class SparkEngine:
                     frame = as_frame(source)
                 with _quiet():
                     sdf = spark.createDataFrame(frame)
-                spark.sql(f"DROP VIEW IF EXISTS {target}")
+                if spark.catalog.tableExists(f"{schema}.{name}") and spark.catalog.getTable(f"{schema}.{name}").tableType == "VIEW":
+                    spark.sql(f"DROP VIEW {target}")  # DROP VIEW on a table is an error on Spark 4
                 sdf.write.mode("overwrite").format("parquet").saveAsTable(f"{schema}.{name}")
             table = spark.table(f"{schema}.{name}")
             return table.count(), schema_of(table)
 
     # -- write-audit-publish primitives -------------------------------------------------------------
     @contextmanager
-    def transaction(self, plan: BuildPlan) -> Iterator[_SparkTransaction]:
-        """Each run writes a new table; the views move to it in ``swap``; a failure drops it again."""
+    def transaction(self, plan: BuildPlan, *, dry: bool = False) -> Iterator[_SparkTransaction]:
+        """Each run writes new tables; the views move to them in ``swap``; a failure (or ``dry``) drops them again."""
         spark = self.spark
         self._ensure_db(plan.schema)
         spark.sql(f"USE {q(plan.schema)}")
@@ -326,22 +337,43 @@ class SparkEngine:
             spark.sparkContext.setJobGroup(tx.group, plan.where)
         try:
             yield tx
+            if dry:
+                tx.discard()
         except BaseException:
-            try:
-                spark.sql(f"DROP TABLE IF EXISTS {tx.staging}")
-            except Exception:  # noqa: BLE001 - best effort: the views still point at the last good data
-                pass
+            tx.discard()
             raise
         finally:
+            tx.drop_temp_views()
             if self.is_local:
                 spark.sparkContext.setLocalProperty("spark.jobGroup.id", None)
-        # published: the previous run's data may go now. Outside the try above, because a failure
+        # published: retired versions may go now. Outside the try above, because a failure
         # here must never drop the table the views were just pointed at
-        if tx.previous and tx.previous != tx.data_table:
+        for table in tx.after_commit + tx.scratch:
             try:
-                spark.sql(f"DROP TABLE IF EXISTS {q(plan.schema)}.{q(tx.previous)}")
+                spark.sql(f"DROP TABLE IF EXISTS {q(plan.schema)}.{q(table)}")
             except Exception:  # noqa: BLE001 - an orphaned old table costs storage, not data
                 pass
+
+    def rollback(self, schema: str, target: str, view: tuple[str, str] | None, version: Any, serving: Any, record: Any) -> str | None:
+        """Re-point ``target``'s views at a kept ``version``'s table, then record it."""
+        spark = self.spark
+        with self.errors(f"rollback {target}"):
+            if not spark.catalog.tableExists(f"{schema}.{version.relation}"):
+                raise DataProductError(f"rollback {target}: the table of version {version.seq} ({schema}.{version.relation}) is gone from Spark's warehouse")
+            source = f"{q(schema)}.{q(version.relation)}"
+            spark.sql(f"CREATE OR REPLACE VIEW {q(schema)}.{q(target)} AS SELECT * FROM {source}")
+            served = None
+            if view is not None:
+                self._ensure_db(view[0])
+                spark.sql(f"CREATE OR REPLACE VIEW {q(view[0])}.{q(view[1])} AS {to_spark(serving(f'{quote(schema)}.{quote(version.relation)}'), where=f'rollback {target}')}")
+                served = f"{view[0]}.{view[1]}"
+        with self.ws.metadata() as md:
+            record(md)
+        return served
+
+    def version_relation(self, schema: str, version: Any) -> str:
+        """A kept version's rows as a FROM item (DuckDB SQL, translated on execution)."""
+        return f"{quote(schema)}.{quote(version.relation)}"
 
     def _view_source(self, schema: str, view: str) -> str | None:
         """The ``__t_…`` table a product view reads now (to drop it after a swap)."""
@@ -481,32 +513,116 @@ def _empty_schema(frame: Any) -> str:
 
 
 class _SparkTransaction:
-    """Write-audit-publish on Spark: a new ``__t_<port>_<run>`` table per run, views moved in ``swap``."""
+    """Write-audit-publish on Spark: new ``__t_<port>_<run>`` (and ``__i_…`` increment) tables, views moved in ``swap``."""
 
     def __init__(self, engine: SparkEngine, plan: BuildPlan) -> None:
         self.engine = engine
         self.data_table = f"__t_{plan.target}_{plan.run_id}"
+        self.schema = plan.schema
         self.staging = f"{q(plan.schema)}.{q(self.data_table)}"
         self.group = f"dp-{plan.run_id}"
-        self.previous: str | None = None
+        self.after_commit: list[str] = []
+        self.scratch: list[str] = []  # increment tables: dropped when the run is through, whatever happened
+        self._temp_views: list[str] = []
         self.con = SparkConnection(engine.spark, where=plan.where, line_offset=plan.line_offset)
         self._started = time.perf_counter()
 
+    def _select(self, plan: BuildPlan) -> tuple[str, dict[str, Any]]:
+        """The transform's SELECT in Spark SQL: a globbed input narrowed to its planned files, a time window applied."""
+        sql = plan.sql.rstrip().rstrip(";")
+        values = dict(plan.values)
+        inc = plan.increment
+        if inc is not None and inc.mode == "files":
+            fmt = {"read_csv_auto": "csv", "read_csv": "csv", "read_json_auto": "json", "read_json": "json"}.get(inc.reader or "", "parquet")
+            reader = self.engine.spark.read.format(fmt)
+            if fmt == "csv":
+                reader = reader.option("header", "true").option("inferSchema", "true")
+            with self.engine.errors(plan.where):
+                # a temporary view shadows the input's table for this run's statements only
+                reader.load([f.path for f in inc.files]).createOrReplaceTempView(inc.files_input)
+            self._temp_views.append(inc.files_input)
+        if inc is not None:
+            from ..incremental import window_sql
+
+            where, bounds = window_sql(inc, quote)
+            if where:
+                sql = f"SELECT * FROM ({sql}\n) AS __dp_q WHERE {where}"
+                values.update(bounds)
+        return to_spark(sql, where=plan.where, line_offset=plan.line_offset), values
+
     def stage(self, plan: BuildPlan) -> Staged:
         spark = self.engine.spark
-        spark_sql = to_spark(plan.sql, where=plan.where, line_offset=plan.line_offset)
-        self.con._sql(f"CREATE TABLE {self.staging} USING parquet AS {spark_sql}", plan.values, original=plan.sql)  # SQLError names the line
+        inc = plan.increment
+        select, values = self._select(plan)
+        if inc is not None and inc.base is not None:
+            return self._stage_increment(plan, select, values)
+        self.con._sql(f"CREATE TABLE {self.staging} USING parquet AS {select}", values, original=plan.sql)  # SQLError names the line
         with self.engine.errors(plan.where, plan.line_offset, plan.sql):
             written = spark.table(f"{plan.schema}.{self.data_table}")
             rows = written.count()
             columns = schema_of(written)
+        version = VersionRef(plan.run_id, plan.seq, self.data_table, False, tuple(columns))
         # the checks are written in DuckDB's dialect and name the staged data this way
-        return Staged(f"{quote(plan.schema)}.{quote(self.data_table)}", rows, columns, {"rows_written": rows})
+        relation = f"{quote(plan.schema)}.{quote(self.data_table)}"
+        return Staged(relation, rows, columns, {"rows_written": rows}, version=version, inserted=rows, processed=self._processed(plan, relation))
+
+    def _stage_increment(self, plan: BuildPlan, select: str, values: dict[str, Any]) -> Staged:
+        from ..incremental import window_sql
+        from .duckdb import _same_columns
+
+        spark = self.engine.spark
+        inc = plan.increment
+        schema = plan.schema
+        base = f"{q(schema)}.{q(inc.base.relation)}"
+        rows_table = self._scratch_table(f"__i_{plan.target}_{plan.run_id}")
+        self.con._sql(f"CREATE TABLE {q(schema)}.{q(rows_table)} USING parquet AS {select}", values, original=plan.sql)
+        with self.engine.errors(plan.where, plan.line_offset, plan.sql):
+            columns = schema_of(spark.table(f"{schema}.{rows_table}"))
+            _same_columns(plan, inc.base, columns)
+            names = ", ".join(q(c) for c, _ in columns)
+            if inc.mode == "key":  # only rows whose key is new or whose values changed
+                changed = self._scratch_table(f"__i_{plan.target}_{plan.run_id}_changed")
+                spark.sql(f"CREATE TABLE {q(schema)}.{q(changed)} USING parquet AS SELECT {names} FROM {q(schema)}.{q(rows_table)} EXCEPT SELECT {names} FROM {base}")
+                rows_table = changed
+            new_rows = f"{q(schema)}.{q(rows_table)}"
+            bounds: dict[str, Any] = {}
+            if inc.config.unique_key:
+                on = " AND ".join(f"b.{q(k)} <=> n.{q(k)}" for k in inc.config.unique_key)
+                kept = f"SELECT b.* FROM {base} b LEFT ANTI JOIN {new_rows} n ON {on}"
+            elif inc.mode == "time":
+                where, bounds = window_sql(inc, quote)
+                col = quote(inc.config.time_column)
+                kept = to_spark(f"SELECT * FROM {quote(schema)}.{quote(inc.base.relation)} WHERE {col} IS NULL OR NOT ({where})", where=plan.where) if where else f"SELECT * FROM {base} WHERE false"
+            else:
+                kept = f"SELECT * FROM {base}"
+            self.con._sql(f"CREATE TABLE {self.staging} USING parquet AS SELECT {names} FROM ({kept}) AS k UNION ALL SELECT {names} FROM {new_rows}", bounds or None, original=plan.sql)
+            total = spark.table(f"{schema}.{self.data_table}").count()
+            inserted = spark.table(f"{schema}.{rows_table}").count()
+            before = spark.table(f"{schema}.{inc.base.relation}").count()
+        version = VersionRef(plan.run_id, plan.seq, self.data_table, False, tuple(columns))
+        relation = f"{quote(schema)}.{quote(self.data_table)}"
+        increment = f"{quote(schema)}.{quote(rows_table)}"
+        return Staged(
+            relation, total, columns, {"rows_written": inserted}, version=version, increment=increment, inserted=inserted,
+            replaced=before - (total - inserted), processed=self._processed(plan, increment),
+        )
+
+    def _scratch_table(self, name: str) -> str:
+        self.scratch.append(name)
+        return name
+
+    def _processed(self, plan: BuildPlan, relation: str) -> dict[str, Any]:
+        inc = plan.increment
+        if inc is None or inc.mode != "time":
+            return {}
+        return {"end_at": self.con.execute(f"SELECT max({quote(inc.config.time_column)}) FROM {relation}").fetchone()[0]}
 
     def swap(self, plan: BuildPlan, staged: Staged, serving: Any) -> str | None:
         spark = self.engine.spark
         with self.engine.errors(plan.where, plan.line_offset):
-            self.previous = self.engine._view_source(plan.schema, plan.target)
+            previous = self.engine._view_source(plan.schema, plan.target)
+            if previous and previous not in {v.relation for v in plan.versions}:
+                self.after_commit.append(previous)  # built before versions were recorded: replaced, as builds did then
             spark.sql(f"CREATE OR REPLACE VIEW {q(plan.schema)}.{q(plan.target)} AS SELECT * FROM {self.staging}")
             if plan.view is None:
                 return None
@@ -514,6 +630,32 @@ class _SparkTransaction:
             self.engine._ensure_db(schema)
             spark.sql(f"CREATE OR REPLACE VIEW {q(schema)}.{q(view)} AS {to_spark(serving(staged.relation), where=plan.where)}")
         return f"{schema}.{view}"
+
+    def retire(self, plan: BuildPlan, keep: list[Any], drop: list[Any]) -> None:
+        """Tables of retired versions are dropped once the run is through (never before the swap)."""
+        kept = {v.relation for v in keep}
+        self.after_commit += [v.relation for v in drop if v.relation not in kept]
+
+    def record(self, write: Any) -> None:
+        with self.engine.ws.metadata() as md:
+            write(md)
+
+    def discard(self) -> None:
+        """This run's tables (a failure, or a dry run for a data diff)."""
+        for table in (self.data_table, *self.scratch):
+            try:
+                self.engine.spark.sql(f"DROP TABLE IF EXISTS {q(self.schema)}.{q(table)}")
+            except Exception:  # noqa: BLE001 - best effort: the views still point at the last good data
+                pass
+        self.after_commit.clear()
+
+    def drop_temp_views(self) -> None:
+        for name in self._temp_views:
+            try:
+                self.engine.spark.catalog.dropTempView(name)
+            except Exception:  # noqa: BLE001
+                pass
+        self._temp_views.clear()
 
     def preview(self, plan: BuildPlan) -> tuple[list[str], list[tuple]]:
         spark = self.engine.spark

@@ -17,6 +17,7 @@ from ..errors import SpecError
 def publish_product(dp: Any, to: str | os.PathLike | None, *, dry_run: bool, allow_breaking: bool, skip_tests: bool):
     """See ``DataProduct.publish``."""
     from ..checks.runner import run_all
+    from ..datadiff import published_diffs
     from .plan import execute, plan_publish
 
     settings = dp.settings
@@ -37,7 +38,10 @@ def publish_product(dp: Any, to: str | os.PathLike | None, *, dry_run: bool, all
         )
         published = dp.workspace.read_status(dp.id).get("published", {})
         unchanged = bool(remote) and published.get(remote) == plan.content_hash
+        # what consumers will see change in the rows, against the catalog's current snapshots
+        data_diffs = published_diffs(dp.workspace.catalog_dir if remote else catalog_dir, dp.spec, data, {p.id: dp.state.pii_columns(p.id) for p in dp.spec.outputPorts})
         report = execute(plan, api_key=settings.api_key, remote_unchanged=unchanged)
+        report.data_diffs = data_diffs
     if remote and not dry_run:
         dp.workspace.write_status(dp.id, {"published": {**published, remote: plan.content_hash}})
     return report

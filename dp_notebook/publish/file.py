@@ -31,6 +31,7 @@ class PublishReport:
     diff: DiffResult | None = None
     dry_run: bool = False
     note: str | None = None
+    data_diffs: list[Any] = field(default_factory=list)  # datadiff.DataDiff per port: the rows against the catalog's
 
     @property
     def success(self) -> bool:
@@ -47,6 +48,7 @@ class PublishReport:
             "requests": self.requests,
             "diff": self.diff.to_dict() if self.diff else None,
             "note": self.note,
+            "data_diffs": [d.to_dict() for d in self.data_diffs],
         }
 
     def __str__(self) -> str:
@@ -66,6 +68,8 @@ class PublishReport:
             lines.append(f"  {f}")
         if self.diff is not None and self.diff.changes:
             lines.append(str(self.diff))
+        for d in self.data_diffs:
+            lines.append(f"  data {d.target}: {d.headline()} against {d.old_label}")
         return "\n".join(lines)
 
     def _repr_mimebundle_(self, include=None, exclude=None):
@@ -75,6 +79,9 @@ class PublishReport:
         items = "".join(f"<li><code>{esc(f)}</code></li>" for f in self.files)
         reqs = "".join(f"<li><code>{esc(r['method'])} {esc(r['url'])}</code> → {esc(r.get('status', 'not sent'))}</li>" for r in self.requests)
         inner = f"<h4>{esc(str(self).splitlines()[0])}</h4>" + (f"<ul>{reqs}</ul>" if reqs else "") + (f"<details><summary>files</summary><ul>{items}</ul></details>" if items else "")
+        if self.data_diffs:
+            rows = "".join(f"<li><code>{esc(d.target)}</code>: {esc(d.headline())}</li>" for d in self.data_diffs)
+            inner += f"<details><summary>data changes against the catalog</summary><ul>{rows}</ul></details>"
         return mimebundle("publish", self.to_dict(), card(inner), str(self))
 
 

@@ -24,7 +24,7 @@ _OUTPUT_FIELDS = (
     "id", "name", "description", "type", "status", "location", "server", "links", "custom",
     "containsPii", "autoApprove", "dataContractId", "tags",
 )
-_OUTPUT_TOOLKIT = ("version", "schema", "rolesAllowed", "serviceLevelObjectives", "price", "quality")
+_OUTPUT_TOOLKIT = ("version", "schema", "rolesAllowed", "serviceLevelObjectives", "price", "quality", "incremental")
 _OUTPUT_ALIASES = {"roles_allowed": "rolesAllowed", "columns": "schema"}
 
 Origins = dict[tuple, tuple]  # canonical path -> YAML path, for error positions
@@ -175,5 +175,7 @@ def _dump_output(port) -> dict[str, Any]:
         out["serviceLevelObjectives"] = []
     if port.price is not None:
         out["price"] = port.price.model_dump(exclude_unset=True)
+    if port.incremental is not None:
+        out["incremental"] = port.incremental.model_dump(exclude_defaults=True) or True
     out.update(port.extra)
     return out

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 ID_PATTERN = r"^[A-Za-z0-9_-]+$"
 _VERSION_SUFFIX = re.compile(r"_v(\d+)$")
@@ -132,6 +132,29 @@ class Price(_Model):
     priceUnit: str = "month"
 
 
+class Incremental(_Model):
+    """How an output port is built incrementally (the toolkit's extension; ``dp_notebook.incremental``).
+
+    ``timeColumn``: each run processes the time range after the last one (minus ``lookback``) and
+    replaces that range in the port; ``uniqueKey``: rows are merged by key (new keys inserted, changed
+    rows replaced). With neither, a globbed file input is read for its new files only.
+
+    >>> Incremental(timeColumn="ordered_at", lookback="2d").uniqueKey
+    []
+    """
+
+    timeColumn: str | None = None
+    uniqueKey: list[str] = Field(default_factory=list)
+    lookback: str | int | float | None = None
+
+    @field_validator("uniqueKey", mode="before")
+    @classmethod
+    def _keys(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [k.strip() for k in value.split(",") if k.strip()]
+        return value
+
+
 class InputPort(_Model):
     id: str = Field(pattern=ID_PATTERN)
     name: str | None = None
@@ -172,11 +195,32 @@ class OutputPort(_Model):
     serviceLevelObjectives: list[SLO] = Field(default_factory=list)
     price: Price | None = None
     quality: list[dict[str, Any]] = Field(default_factory=list)
+    incremental: Incremental | None = None
     extra: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("incremental", mode="before")
+    @classmethod
+    def _incremental(cls, value: Any) -> Any:
+        """``incremental: true`` (new files of a globbed input) or a mapping; ``false`` is off."""
+        if value is True:
+            return {}
+        return None if value is False else value
 
     @property
     def display_name(self) -> str:
         return self.name or self.id
+
+    @property
+    def key_columns(self) -> list[str]:
+        """The columns that identify a row: ``primaryKey`` columns, else a single ``unique`` column, else
+        the incremental ``uniqueKey`` (empty when the port declares none)."""
+        primary = [c.name for c in self.columns if c.primaryKey]
+        if primary:
+            return primary
+        unique = [c.name for c in self.columns if c.unique]
+        if len(unique) == 1:
+            return unique
+        return list(self.incremental.uniqueKey) if self.incremental else []
 
     @property
     def kind(self) -> str:

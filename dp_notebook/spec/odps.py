@@ -19,7 +19,7 @@ _PRODUCT_CUSTOM = ("owner", "archetype", "maturity", "schedule", "engine", "pric
 _INPUT_CUSTOM = ("description", "sourceSystemId", "type", "location", "links", "custom", "displayName")
 _OUTPUT_CUSTOM = (
     "displayName", "status", "location", "server", "links", "custom", "containsPii", "autoApprove",
-    "rolesAllowed", "schema", "serviceLevelObjectives", "price", "quality",
+    "rolesAllowed", "schema", "serviceLevelObjectives", "price", "quality", "incremental",
 )
 # product-level ODPS keys kept verbatim for the round trip
 _ODPS_KEPT = ("apiVersion", "tenant", "authoritativeDefinitions", "managementPorts", "support", "productCreatedTs")
@@ -235,6 +235,8 @@ def _dump_output(spec, port) -> dict[str, Any]:
             ("serviceLevelObjectives", [s.model_dump(exclude_unset=True) for s in port.serviceLevelObjectives]),
             ("price", port.price.model_dump(exclude_unset=True) if port.price else None),
             ("quality", list(port.quality)),
+            # {} (new files of a globbed input) is still incremental: written as true
+            ("incremental", (port.incremental.model_dump(exclude_defaults=True) or True) if port.incremental is not None else None),
         ]
     ) + list(port.extra.get("customProperties", [])) + _custom(list(dps_extra.items()))
     if custom:

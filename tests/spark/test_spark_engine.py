@@ -103,11 +103,6 @@ def rows(frame: pd.DataFrame) -> list[tuple]:
     return sorted(tuple(r) for r in frame.itertuples(index=False))
 
 
-@pytest.fixture(scope="session")
-def spark_ws(tmp_path_factory):
-    return dp_notebook.Workspace(tmp_path_factory.mktemp("spark") / ".dp")
-
-
 def test_same_product_on_duckdb_and_spark_gives_equal_ports(spark_ws, tmp_path, monkeypatch):
     duck = build(dp_notebook.Workspace(tmp_path / "duck" / ".dp"), "sp_same", "duckdb", tmp_path, monkeypatch)
     spark = build(spark_ws, "sp_same", "spark", tmp_path, monkeypatch)
