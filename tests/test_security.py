@@ -783,11 +783,13 @@ def test_a_half_truncated_workspace_file_is_named(shop):
     db = shop.workspace.db_path
     shop.input("raw", pd.DataFrame({"id": range(100_000), "email": ["x" * 40] * 100_000, "zip": ["1"] * 100_000}))
     shop.transform("people_v1", "SELECT * FROM raw")
+    with shop.workspace.connect() as con:
+        con.execute("CHECKPOINT")  # the rows in the file itself, not in the write-ahead log
     data = db.read_bytes()
-    db.write_bytes(data[: len(data) // 3])
+    db.write_bytes(data[: len(data) // 10])  # the catalog and most blocks are gone, wherever DuckDB put them
     fresh = dp_notebook.load(SPEC, workspace=dp_notebook.Workspace(db.parent))
     with pytest.raises(DataProductError, match=f"workspace database {db}"):
-        fresh.sql("SELECT count(*) FROM people_v1")
+        fresh.sql("SELECT count(*), sum(length(email)) FROM people_v1")  # reads the data blocks
 
 
 def test_a_path_blocked_by_a_file_is_named(shop, tmp_path):
