@@ -18,14 +18,32 @@ from typing import Any
 COMMON_KWARGS = {"mostly", "row_condition", "condition_parser", "result_format", "meta", "catch_exceptions", "include_config", "notes", "severity", "description"}
 
 
+@dataclass(frozen=True)
+class Duplicates:
+    """Rows whose ``columns`` (quoted SQL) hold a value that occurs more than once among the
+    ``considered`` rows: GX's unexpected rows of the uniqueness checks.
+
+    ``run.py`` answers it as cheaply as it can: a distinct count in the fused scan proves
+    there are none (the common case); only then is the exact count a GROUP BY of its own.
+    """
+
+    columns: tuple[str, ...]
+    considered: str
+
+
 @dataclass
 class Compiled:
-    """SQL for one expectation: aggregate expressions and how to judge their values."""
+    """SQL for one expectation: aggregate expressions and how to judge their values.
+
+    ``judge`` sees the aggregates' values, then the exact duplicate count (``duplicates``) or
+    the value of ``separate_query``, if the expectation has one.
+    """
 
     aggregates: list[str]
     judge: Callable[[list[Any]], dict[str, Any]]
     unexpected_where: str | None = None  # predicate of an unexpected row, for examples
-    separate_query: str | None = None  # a query of its own (exact duplicates need a GROUP BY)
+    separate_query: str | None = None  # a query of its own (order checks need a window)
+    duplicates: Duplicates | None = None
 
 
 @dataclass(frozen=True)
@@ -154,19 +172,25 @@ c_not_null = _null_check("{c} IS NULL")
 c_null = _null_check("{c} IS NOT NULL")
 
 
+def duplicates_query(relation: str, scope: str, dup: Duplicates) -> str:
+    """The exact count of rows whose value occurs more than once (GX's unexpected count), in portable SQL."""
+    return (
+        f"SELECT coalesce(sum(n), 0) FROM (SELECT count(*) AS n FROM {relation} WHERE {scope} AND {dup.considered} "
+        f"GROUP BY {', '.join(dup.columns)} HAVING count(*) > 1)"
+    )
+
+
 def c_unique(kw, params, col_type, scope, *, relation="__rel__"):
     c = q(kw["column"])
     mostly = kw.get("mostly")
     # GX counts every row whose value occurs more than once
-    sep = (
-        f"SELECT coalesce(sum(n), 0) FROM (SELECT count(*) AS n FROM {relation} WHERE {scope} AND {c} IS NOT NULL "
-        f"GROUP BY {c} HAVING count(*) > 1)"
-    )
+    dup = Duplicates((c,), f"{c} IS NOT NULL")
     return Compiled(
         [f"count({c}) FILTER (WHERE {scope})"],
         lambda v: _map_result(v[-1], v[0], mostly),
         unexpected_where=f"{c} IN (SELECT {c} FROM {relation} WHERE {c} IS NOT NULL GROUP BY {c} HAVING count(*) > 1)",
-        separate_query=sep,
+        separate_query=duplicates_query(relation, scope, dup),
+        duplicates=dup,
     )
 
 
@@ -372,15 +396,12 @@ def _multi(kind: str) -> Callable:
             considered = "NOT (" + " AND ".join(f"{c} IS NULL" for c in cols) + ")"
         mostly = kw.get("mostly")
         if kind == "compound_unique":
-            tup = ", ".join(cols)
-            sep = (
-                f"SELECT coalesce(sum(n), 0) FROM (SELECT count(*) AS n FROM {relation} WHERE {scope} AND {considered} "
-                f"GROUP BY {tup} HAVING count(*) > 1)"
-            )
+            dup = Duplicates(tuple(cols), considered)
             return Compiled(
                 [f"count(*) FILTER (WHERE {scope} AND {considered})"],
                 lambda v: _map_result(v[-1], v[0], mostly),
-                separate_query=sep,
+                separate_query=duplicates_query(relation, scope, dup),
+                duplicates=dup,
             )
         if kind == "unique_within_record":
             pred = f"len(list_distinct([{', '.join(cols)}])) = len(list_filter([{', '.join(cols)}], lambda x: x IS NOT NULL))"

@@ -37,7 +37,10 @@ def validate(data: Any, expectations: Any, *, engine: str = "duckdb", pii_column
     con = duckdb.connect()
     try:
         relation, target = _relation_for(con, data)
-        return run_suite(con, relation, suite, target=target, pii_columns=set(pii_columns or ()))
+        numbered = None
+        if relation.startswith("read_parquet(") and not any(ch in relation for ch in "*?["):  # one Parquet file numbers its rows
+            numbered = (relation[:-1] + ", file_row_number = true)", "file_row_number")
+        return run_suite(con, relation, suite, target=target, pii_columns=set(pii_columns or ()), numbered=numbered)
     finally:
         con.close()
 
