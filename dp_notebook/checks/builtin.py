@@ -44,6 +44,11 @@ class Compiled:
     unexpected_where: str | None = None  # predicate of an unexpected row, for examples
     separate_query: str | None = None  # a query of its own (order checks need a window)
     duplicates: Duplicates | None = None
+    # a row-level check of one column's values (aggregates: [unexpected, non-null rows]) whose
+    # verdict depends on the value alone; ``costly`` (regex, LIKE) makes it worth judging each
+    # distinct value once when the column repeats its values
+    value_column: str | None = None
+    costly: bool = False
 
 
 @dataclass(frozen=True)
@@ -98,7 +103,7 @@ def _map_result(unexpected: int, denominator: int, mostly: float | None, extra: 
     return out
 
 
-def _column_map(pred: str, col: str, scope: str, mostly: float | None) -> Compiled:
+def _column_map(pred: str, col: str, scope: str, mostly: float | None, *, costly: bool = False) -> Compiled:
     """A row-level expectation on non-null values of ``col``: ``pred`` is true for expected rows."""
     c = q(col)
     unexpected = f"{c} IS NOT NULL AND NOT coalesce(({pred}), false)"
@@ -106,6 +111,8 @@ def _column_map(pred: str, col: str, scope: str, mostly: float | None) -> Compil
         aggregates=[f"count(*) FILTER (WHERE {scope} AND {unexpected})", f"count({c}) FILTER (WHERE {scope})"],
         judge=lambda v: _map_result(v[0], v[1], mostly),
         unexpected_where=unexpected,
+        value_column=c,
+        costly=costly,
     )
 
 
@@ -216,22 +223,22 @@ def c_between(kw, params, col_type, scope):
 
 
 def c_regex(kw, params, col_type, scope):
-    return _column_map(f"regexp_matches(CAST({q(kw['column'])} AS VARCHAR), {params.add(kw['regex'])})", kw["column"], scope, kw.get("mostly"))
+    return _column_map(f"regexp_matches(CAST({q(kw['column'])} AS VARCHAR), {params.add(kw['regex'])})", kw["column"], scope, kw.get("mostly"), costly=True)
 
 
 def c_not_regex(kw, params, col_type, scope):
-    return _column_map(f"NOT regexp_matches(CAST({q(kw['column'])} AS VARCHAR), {params.add(kw['regex'])})", kw["column"], scope, kw.get("mostly"))
+    return _column_map(f"NOT regexp_matches(CAST({q(kw['column'])} AS VARCHAR), {params.add(kw['regex'])})", kw["column"], scope, kw.get("mostly"), costly=True)
 
 
 def c_regex_list(kw, params, col_type, scope):
     c = f"CAST({q(kw['column'])} AS VARCHAR)"
     tests = [f"regexp_matches({c}, {params.add(r)})" for r in kw["regex_list"]]
     joiner = " AND " if kw.get("match_on", "any") == "all" else " OR "
-    return _column_map("(" + joiner.join(tests) + ")", kw["column"], scope, kw.get("mostly"))
+    return _column_map("(" + joiner.join(tests) + ")", kw["column"], scope, kw.get("mostly"), costly=True)
 
 
 def c_like(kw, params, col_type, scope):
-    return _column_map(f"CAST({q(kw['column'])} AS VARCHAR) LIKE {params.add(kw['like_pattern'])}", kw["column"], scope, kw.get("mostly"))
+    return _column_map(f"CAST({q(kw['column'])} AS VARCHAR) LIKE {params.add(kw['like_pattern'])}", kw["column"], scope, kw.get("mostly"), costly=True)
 
 
 def c_lengths_between(kw, params, col_type, scope):

@@ -34,6 +34,11 @@ from .builtin import Compiled, Duplicates, Params, duplicates_query
 # integer types bitstring_agg takes; a bitmap of at most this many bits (16 MiB) per thread
 _BITMAP_TYPES = {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "UTINYINT", "USMALLINT", "UINTEGER"}
 _BITMAP_MAX_BITS = 1 << 27
+# judging each distinct value once: considered from this many rows, when a sample says each value
+# repeats at least _GROUP_REPEATS times on average; the sample is _SLICES runs of _SLICE rows
+GROUP_MIN_ROWS = 100_000
+_GROUP_REPEATS = 4
+_SLICES, _SLICE = 8, 16_384
 
 
 def is_duckdb(con: Any) -> bool:
@@ -72,6 +77,7 @@ class _Check:
     sample_rows: list[int] | None = None  # row numbers of the first failing rows
     first_duplicate_rows: list[int] | None = None
     duplicate_rows_exact: bool = False  # first_duplicate_rows are the sample rows themselves
+    by_value: bool = False  # judged once per distinct value (see FusedScan._grouped)
 
 
 class FusedScan:
@@ -114,10 +120,13 @@ class FusedScan:
         source = self.numbered[0] if self.numbered else self.relation
         rownum = self.numbered[1] if self.numbered else None
         ranges = self.ranges = self._integer_ranges() if self.duckdb else {}
+        grouped = self._grouped() if self.duckdb and self.numbered else {}
         aggregates: list[str] = []
         slots: list[tuple[_Check, str, int]] = []  # (check, what, how many values)
         for check in self.checks:
             c = check.compiled
+            if check.by_value:
+                continue
             aggregates += c.aggregates
             slots.append((check, "values", len(c.aggregates)))
             dup = c.duplicates
@@ -149,6 +158,8 @@ class FusedScan:
                 check.distinct = (int(got[0] or 0), int(got[1] or 0))
             else:
                 check.sample_rows = sorted(got[0] or [])
+        for col, checks in grouped.items():
+            self._run_by_value(col, checks)
         for check in self.checks:
             c = check.compiled
             if c.duplicates is not None and self.duckdb:
@@ -157,6 +168,49 @@ class FusedScan:
             elif c.separate_query:
                 sql = c.separate_query
                 check.values.append(self.con.execute(sql, _used(self.params.values, sql) or None).fetchone()[0])
+
+    def _grouped(self) -> dict[str, list[_Check]]:
+        """Columns whose costly value checks (regex, LIKE) are judged once per distinct value: the
+        column repeats its values (a sample of the rows says so) and every check of it that depends
+        on the value alone moves out of the fused scan into one GROUP BY of that column."""
+        by_col: dict[str, list[_Check]] = {}
+        for check in self.checks:
+            c = check.compiled
+            if c.value_column and check.scope == "true":
+                by_col.setdefault(c.value_column, []).append(check)
+        costly = [col for col, checks in by_col.items() if any(ch.compiled.costly for ch in checks)]
+        if not costly:
+            return {}
+        source, rownum = self.numbered  # type: ignore[misc]
+        rows = int(self.con.execute(f"SELECT count(*) FROM {source}").fetchone()[0])
+        if rows < GROUP_MIN_ROWS:
+            return {}
+        step = rows // _SLICES
+        ranges = " OR ".join(f"{rownum} BETWEEN {i * step} AND {i * step + _SLICE - 1}" for i in range(_SLICES))
+        out = {}
+        for col in costly:
+            once, twice, distinct = self.con.execute(
+                f"SELECT count(*) FILTER (WHERE n = 1), count(*) FILTER (WHERE n = 2), count(*) "
+                f"FROM (SELECT {col}, count(*) AS n FROM {source} WHERE {ranges} GROUP BY {col})"
+            ).fetchone()
+            estimate = distinct + once * (once - 1) / (2 * (twice + 1))  # Chao1: distinct values in all rows
+            if estimate * _GROUP_REPEATS <= rows:
+                out[col] = by_col[col]
+                for check in by_col[col]:
+                    check.by_value = True
+        return out
+
+    def _run_by_value(self, col: str, checks: list[_Check]) -> None:
+        source, rownum = self.numbered  # type: ignore[misc]
+        aggregates = []
+        for check in checks:
+            bad = check.compiled.unexpected_where
+            aggregates += [f"sum(__n) FILTER (WHERE {bad})", f"sum(__n) FILTER (WHERE {col} IS NOT NULL)", f"min(__first, {self.sample_size}) FILTER (WHERE {bad})"]
+        sql = f"SELECT {', '.join(aggregates)} FROM (SELECT {col}, count(*) AS __n, min({rownum}) AS __first FROM {source} GROUP BY {col})"
+        row = self.con.execute(sql, _used(self.params.values, sql) or None).fetchone()
+        for i, check in enumerate(checks):
+            check.values = [int(row[3 * i] or 0), int(row[3 * i + 1] or 0)]
+            check.first_duplicate_rows = sorted(row[3 * i + 2] or [])
 
     def _integer_ranges(self) -> dict[str, tuple[int, int]]:
         """min/max of the single integer columns of uniqueness checks (Parquet answers from statistics)."""
@@ -249,7 +303,9 @@ class FusedScan:
         for h in handles:
             check = self.checks[h]
             c = check.compiled
-            if self.numbered and c.duplicates is not None and self.duckdb:
+            if self.numbered and check.by_value:
+                wanted[h] = self._rows_with_values(check, (c.value_column,), "true")
+            elif self.numbered and c.duplicates is not None and self.duckdb:
                 wanted[h] = self._duplicate_rows(check)
             elif self.numbered and check.sample_rows is not None:
                 wanted[h] = check.sample_rows
@@ -266,22 +322,40 @@ class FusedScan:
         return out
 
     def _duplicate_rows(self, check: _Check) -> list[int]:
-        """Row numbers of the first rows whose value occurs more than once: they belong to the groups
-        that start first (any earlier duplicate row would start a group of its own)."""
-        firsts = check.first_duplicate_rows or []
-        if not firsts or check.duplicate_rows_exact:
-            return firsts
         dup = check.compiled.duplicates
-        assert dup is not None and self.numbered is not None
+        assert dup is not None
+        if check.duplicate_rows_exact:
+            return check.first_duplicate_rows or []
+        return self._rows_with_values(check, dup.columns, dup.considered)
+
+    def _rows_with_values(self, check: _Check, columns: tuple, considered: str) -> list[int]:
+        """Row numbers of the first failing rows when failures are whole values (duplicated, or judged
+        per value): they hold the values whose first rows come first (``first_duplicate_rows``; an
+        earlier failing row would be the first row of a value of its own), and with five such
+        values they all come before the fifth of those first rows."""
+        firsts = check.first_duplicate_rows or []
+        if not firsts:
+            return []
+        assert self.numbered is not None
         source, rownum = self.numbered
-        keys = ", ".join(dup.columns)
-        tuple_ = f"({keys})" if len(dup.columns) > 1 else keys
+        picked = self.con.execute(f"SELECT {', '.join(columns)} FROM {source} WHERE {rownum} IN ({', '.join(str(int(n)) for n in firsts)})").fetchall()
+        # the values as bound parameters in a plain filter: a filter keeps scan order, so the LIMIT
+        # stops at the last row it needs (a join with the values would not keep the order)
+        values: dict[str, Any] = {}
+        alternatives = []
+        for row in picked:
+            parts = []
+            for col, value in zip(columns, row):
+                values[f"v{len(values)}"] = value
+                parts.append(f"{col} IS NOT DISTINCT FROM ${'v' + str(len(values) - 1)}")
+            alternatives.append("(" + " AND ".join(parts) + ")")
+        upto = f" AND {rownum} <= {int(firsts[-1])}" if len(firsts) >= self.sample_size else ""
+        order = "" if self._ordered() else f" ORDER BY {rownum}"
         sql = (
-            f"SELECT {rownum} FROM {source} WHERE {check.scope} AND {dup.considered} AND {tuple_} IN "
-            f"(SELECT {tuple_} FROM {source} WHERE {rownum} IN ({', '.join(str(int(n)) for n in firsts)})) "
-            f"ORDER BY {rownum} LIMIT {self.sample_size}"
+            f"SELECT {rownum} FROM {source} WHERE {check.scope} AND {considered} AND {rownum} >= {int(firsts[0])}{upto} "
+            f"AND ({' OR '.join(alternatives)}){order} LIMIT {self.sample_size}"
         )
-        return [r[0] for r in self.con.execute(sql, _used(self.params.values, sql) or None).fetchall()]
+        return sorted(r[0] for r in self.con.execute(sql, {**_used(self.params.values, sql), **values}).fetchall())
 
     def _limit_sample(self, check: _Check) -> list[tuple[list[str], tuple]]:
         sql = f"SELECT * FROM {self.relation} WHERE {check.scope} AND {check.compiled.unexpected_where} LIMIT {self.sample_size}"
