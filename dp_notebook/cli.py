@@ -138,25 +138,22 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def cmd_catalog(args: argparse.Namespace) -> int:
     from .catalog import Catalog
-    from .catalog.search import build_index, search_index
     from .render.html import text_table
     from .settings import Settings
 
     root = Path(args.dir) if args.dir else Settings.resolve(start=Path.cwd()).catalog_dir
     catalog = Catalog.open(root)
-    products = catalog.products()
-    if args.search:
-        keys = {e["product"] for e in search_index(build_index(products), args.search)}
-        products = [p for p in products if p["id"] in keys]
+    index = catalog.index()  # kept at publish time: no product summary is read for the listing
+    wanted = {e["product"] for e in index.search(args.search)} if args.search else None
     if args.json:
-        listing = [dict(p, checks=catalog.check_status(p["id"])) for p in products]
+        ids = sorted(wanted) if wanted is not None else catalog.product_ids()
+        listing = [dict(catalog.summary(pid), checks=catalog.check_status(pid)) for pid in ids]
         print(json.dumps({"version": 1, "catalog": str(catalog.root), "products": listing}, indent=2, default=str))
         return EXIT_OK
-    rows = []
-    for p in products:
-        for port in p.get("outputPorts") or [{}]:
-            rows.append([p["id"], p.get("owner") or "", port.get("id", ""), port.get("version", ""), port.get("location", ""), "yes" if port.get("containsPii") else "", ", ".join(port.get("rolesAllowed") or []), (p.get("published_at") or "")[:19]])
-    print(f"catalog {catalog.root}: {len(products)} product(s)")
+    entries = [e for e in index.search("") if wanted is None or e["product"] in wanted]
+    rows = [[e["product"], e["owner"], e["port"], e["version"], e["location"], "yes" if e["pii"] else "", ", ".join(e["roles"]), (e["published_at"] or "")[:19]] for e in entries]
+    count = len(wanted) if wanted is not None else index.products_count()
+    print(f"catalog {catalog.root}: {count} product(s)")
     if rows:
         print(text_table(["product", "owner", "port", "version", "location", "PII", "roles", "published"], rows))
     return EXIT_OK
