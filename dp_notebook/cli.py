@@ -150,12 +150,20 @@ def cmd_catalog(args: argparse.Namespace) -> int:
         listing = [dict(catalog.summary(pid), checks=catalog.check_status(pid)) for pid in ids]
         print(json.dumps({"version": 1, "catalog": str(catalog.root), "products": listing}, indent=2, default=str))
         return EXIT_OK
-    entries = [e for e in index.search("") if wanted is None or e["product"] in wanted]
+    limit = None if args.all else args.limit
+    if wanted is None:
+        entries, total = index.page("", limit=limit) if limit is not None else (index.search(""), len(index))
+    else:
+        entries = [e for pid in sorted(wanted) for e in index.search("", product=pid)]
+        total = len(entries)
+        entries = entries[:limit] if limit is not None else entries
     rows = [[e["product"], e["owner"], e["port"], e["version"], e["location"], "yes" if e["pii"] else "", ", ".join(e["roles"]), (e["published_at"] or "")[:19]] for e in entries]
     count = len(wanted) if wanted is not None else index.products_count()
     print(f"catalog {catalog.root}: {count} product(s)")
     if rows:
         print(text_table(["product", "owner", "port", "version", "location", "PII", "roles", "published"], rows))
+    if total > len(rows):
+        print(f"… and {total - len(rows):,} more port(s): narrow with --search WORDS, or list them all with --all")
     return EXIT_OK
 
 
@@ -262,6 +270,8 @@ def build_parser() -> argparse.ArgumentParser:
     catalog.add_argument("dir", nargs="?", help="catalog directory")
     catalog.add_argument("--json", action="store_true", help="print the catalog as JSON")
     catalog.add_argument("--search", metavar="WORDS", help="only ports matching every word (ids, titles, owners, tags, columns)")
+    catalog.add_argument("--limit", type=int, default=200, metavar="N", help="list at most N ports (default 200)")
+    catalog.add_argument("--all", action="store_true", help="list every port")
     catalog.set_defaults(func=cmd_catalog)
 
     test = sub.add_parser("test", help="run a notebook's checks, or a spec's checks on the workspace data", description="With a notebook: execute it like `run` (exit 1 when a check fails). With a spec file: run the checks the notebook defined for it (contracts, expectations, unit tests, SLOs) on the workspace's current data.")

@@ -137,9 +137,9 @@ def _rebuild(catalog: Any, path: Path) -> PortIndex:
     tmp = path.with_name(f"{path.name}.tmp-{uuid.uuid4().hex}")
     try:
         index = PortIndex.open(tmp, create=True)
+        ids = catalog.product_ids()
         with index.con:
-            for pid in catalog.product_ids():
-                index.put(catalog.summary(pid), version=catalog.current_version(pid), checks=catalog.check_status(pid))
+            index.put_many((catalog.summary(pid) for pid in ids), versions={pid: catalog.current_version(pid) for pid in ids}, checks={pid: catalog.check_status(pid) for pid in ids})
             index.set_meta("listing", _listing_stamp(catalog.root))
         index.close()
         os.replace(tmp, path)

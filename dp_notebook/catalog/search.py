@@ -84,8 +84,7 @@ class PortIndex:
         idx = cls(sqlite3.connect(":memory:", check_same_thread=False))
         idx.con.executescript(_SCHEMA)
         with idx.con:
-            for p in products:
-                idx.put(p, version=p.get("catalog_version"))
+            idx.put_many(products)
         return idx
 
     @classmethod
@@ -109,14 +108,27 @@ class PortIndex:
     def put(self, product: dict[str, Any], *, version: Any = None, checks: dict[str, Any] | None = None) -> None:
         """Replace ``product``'s ports (its summary) in the index."""
         self.drop(product["id"])
+        self.put_many([product], versions={product["id"]: version}, checks={product["id"]: checks})
+
+    def put_many(self, products: Any, *, versions: dict[str, Any] | None = None, checks: dict[str, Any] | None = None) -> None:
+        """Add products not in the index yet (one batch: building a whole index)."""
+        rows, done = [], []
+        for product in products:
+            version = (versions or {}).get(product["id"], product.get("catalog_version"))
+            rows += self._rows(product, (checks or {}).get(product["id"]))
+            done.append((product["id"], int(version) if version is not None else None))
+        self.con.executemany(f"INSERT OR REPLACE INTO ports VALUES ({', '.join('?' * 20)})", rows)
+        self.con.executemany("INSERT OR REPLACE INTO products VALUES (?, ?)", done)
+
+    @staticmethod
+    def _rows(product: dict[str, Any], checks: dict[str, Any] | None) -> list[tuple]:
         rows = []
         for i, e in enumerate(port_entries(product, checks)):
             tagset = _SEP + _SEP.join(e["tags"]) + _SEP
             rows.append((e["key"], e["product"], i, e["port"], e["title"], e["owner"], e["domain"], e["archetype"], e["status"], json.dumps(e["tags"]), tagset,
                          int(e["pii"]), e["description"], e["location"], e["columns"], e["published_at"], json.dumps(e["checks"], default=str), e["version"],
                          json.dumps(e["roles"]), e["_text"]))
-        self.con.executemany(f"INSERT OR REPLACE INTO ports VALUES ({', '.join('?' * 20)})", rows)
-        self.con.execute("INSERT OR REPLACE INTO products VALUES (?, ?)", (product["id"], int(version) if version is not None else None))
+        return rows
 
     def drop(self, product_id: str) -> None:
         self.con.execute("DELETE FROM ports WHERE product = ?", (product_id,))
@@ -139,6 +151,13 @@ class PortIndex:
         page = f" LIMIT {int(limit)} OFFSET {int(offset)}" if limit is not None else ""
         cur = self.con.execute(f"SELECT {', '.join(_FIELDS)} FROM ports WHERE {where} ORDER BY product, ord{page}", args)
         return [_entry(row) for row in cur.fetchall()]
+
+    def page(self, query: str = "", *, limit: int, **filters: Any) -> tuple[list[dict[str, Any]], int]:
+        """The first ``limit`` matching entries and how many match, in one pass over the index."""
+        where, args = _where(query, filters)
+        cur = self.con.execute(f"SELECT {', '.join(_FIELDS)}, count(*) OVER () FROM ports WHERE {where} ORDER BY product, ord LIMIT {int(limit)}", args)
+        rows = cur.fetchall()
+        return [_entry(row[:-1]) for row in rows], (rows[0][-1] if rows else 0)
 
     def count(self, query: str = "", **filters: Any) -> int:
         where, args = _where(query, filters)

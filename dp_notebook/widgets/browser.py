@@ -68,10 +68,16 @@ class BrowserState:
 
     def results(self, limit: int | None = None) -> list[dict[str, Any]]:
         """The ports matching the query and filters (the first ``limit`` of them)."""
-        return self.index.search(self.query, limit=limit, **self.filters)
+        if limit is None:
+            return self.index.search(self.query, **self.filters)
+        rows, self._counted = self.index.page(self.query, limit=limit, **self.filters)
+        self._counted_for = (self.query, dict(self.filters))
+        return rows
 
     def count(self) -> int:
-        """How many ports match the query and filters."""
+        """How many ports match the query and filters (known already after ``results(limit=…)``)."""
+        if getattr(self, "_counted_for", None) == (self.query, self.filters):
+            return self._counted
         return self.index.count(self.query, **self.filters)
 
     def facets(self) -> dict[str, list[str]]:
