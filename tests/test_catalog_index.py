@@ -12,7 +12,6 @@ import subprocess
 import sys
 import textwrap
 import time
-from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
@@ -23,6 +22,7 @@ from dp_notebook.catalog.search import PortIndex, port_entries
 from dp_notebook.errors import CatalogError
 
 from ._http import serve, url
+from .test_browse_dmm import FakeDMM
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -141,10 +141,7 @@ DOCS = [{"dataProductSpecification": "0.0.1", "id": f"prod{i:03d}", "info": {"ti
          "outputPorts": [{"id": "out_v1", "dataContractId": f"c{i}"}]} for i in range(23)]
 
 
-class PagedDMM(BaseHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
+class PagedDMM(FakeDMM):
     def do_GET(self):
         self.server.requests.append(self.path)
         path, _, query = self.path.partition("?")
@@ -158,14 +155,6 @@ class PagedDMM(BaseHTTPRequestHandler):
         if self.server.next_link is not None and page + 1 < total:
             doc = {"content": chunk, "next": self.server.next_link.format(base=url(self.server), page=page + 1)}
         return self._reply(200, doc)
-
-    def _reply(self, code, doc):
-        body = json.dumps(doc).encode()
-        self.send_response(code)
-        self.send_header("content-type", "application/json")
-        self.send_header("content-length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
 
 
 @pytest.mark.parametrize("next_link", [None, "{base}/api/dataproducts?p={page}", "/api/dataproducts?p={page}"])

@@ -74,6 +74,19 @@ def reference(con: duckdb.DuckDBPyConnection, relation: str) -> list[tuple[int, 
     ]
 
 
+def spying(con, seen: list[str]):
+    """A connection class recording every statement (it says it speaks DuckDB, so the fast paths run)."""
+
+    class Spy:
+        dialect = "duckdb"
+
+        def execute(self, sql, *a):
+            seen.append(sql)
+            return con.execute(sql, *a)
+
+    return Spy
+
+
 def as_rows(sample: list[dict]) -> list[tuple]:
     return [tuple(r.values()) for r in sample]
 
@@ -130,14 +143,7 @@ def test_a_repeating_column_is_judged_once_per_value_and_a_unique_one_is_not(tmp
     con = duckdb.connect()
     con.execute("CREATE TABLE t AS SELECT 'user' || (range % 40) || '@x.com' AS repeating, 'user' || range || '@x.com' AS distinct_ FROM range(200000)")
     seen: list[str] = []
-
-    class Spy:
-        dialect = "duckdb"
-
-        def execute(self, sql, *a):
-            seen.append(sql)
-            return con.execute(sql, *a)
-
+    Spy = spying(con, seen)
     suite = parse_suite([{"match_regex": {"column": "repeating", "regex": "@"}}, {"match_regex": {"column": "distinct_", "regex": "@"}}])
     assert run_suite(Spy(), "t", suite, numbered=("t", "rowid")).success
     grouped = [s for s in seen if "GROUP BY" in s and "__n" in s]
@@ -148,14 +154,7 @@ def test_uniqueness_needs_no_group_by_when_there_are_no_duplicates():
     con = duckdb.connect()
     con.execute("CREATE TABLE t AS SELECT range AS id, 'k' || range AS name FROM range(50000)")
     seen: list[str] = []
-
-    class Spy:
-        dialect = "duckdb"
-
-        def execute(self, sql, *a):
-            seen.append(sql)
-            return con.execute(sql, *a)
-
+    Spy = spying(con, seen)
     res = run_suite(Spy(), "t", parse_suite([{"unique": {"column": "id"}}, {"unique": {"column": "name"}}]))
     assert res.success and [r.unexpected_count for r in res.results] == [0, 0]
     assert not [s for s in seen if "GROUP BY" in s]
