@@ -109,7 +109,8 @@ def cases(path: str, with_gx: bool) -> dict[str, str]:
         "floor": _case(
             "import duckdb",
             f"""
-            con = duckdb.connect(config={{"enable_progress_bar": False}})
+            con = duckdb.connect()
+            con.execute("SET enable_progress_bar = false")
             cols = ", ".join(f"any_value({{c}})" for c in {TOUCHED!r})
             con.execute(f"SELECT count(*), {{cols}} FROM read_parquet({lit})").fetchall()
             return None
@@ -118,7 +119,8 @@ def cases(path: str, with_gx: bool) -> dict[str, str]:
         "fused_sql": _case(
             "import duckdb",
             f"""
-            con = duckdb.connect(config={{"enable_progress_bar": False}})
+            con = duckdb.connect()
+            con.execute("SET enable_progress_bar = false")
             rel = "read_parquet(" + repr({lit}) + ")"
             r = con.execute(f'''SELECT count(*), count(order_id), count(DISTINCT order_id),
               count(*) FILTER (WHERE order_id IS NULL), count(*) FILTER (WHERE customer_id IS NULL),

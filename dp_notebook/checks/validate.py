@@ -34,7 +34,8 @@ def validate(data: Any, expectations: Any, *, engine: str = "duckdb", pii_column
         raise ExpectationError(f"unknown engine {engine!r}: use 'duckdb' or 'gx'")
     import duckdb
 
-    con = duckdb.connect(config={"enable_progress_bar": False})  # results, not a progress bar on stdout
+    con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false")  # results, not a progress bar on stdout
     try:
         relation, target = _relation_for(con, data)
         numbered = None
