@@ -129,7 +129,7 @@ def main() -> None:
             ("catalog directory: search, 2 words + 2 filters (+ count)", filter_ms),
         ]
         cli = ["-m", "dp_notebook.cli", "catalog", str(root)]
-        rows.append((f"`dp-notebook catalog` ({total:,} ports listed), fresh process", fresh_process_ms(cli, r, Path(tmp))))
+        rows.append((f"`dp-notebook catalog` (first 200 of {total:,} ports listed; `--all` lists every one), fresh process", fresh_process_ms(cli, r, Path(tmp))))
         rows.append(("`dp-notebook catalog --search \"team_3 port_2\"`, fresh process", fresh_process_ms([*cli, "--search", "team_3 port_2"], r, Path(tmp))))
         use = f"from dp_notebook.catalog import Catalog, check_role; c = Catalog.open({str(root)!r}); e = c.port('product_{n // 2:03d}', 'port_2_v1'); check_role(e, None, 'x'); c.current_version('product_{n // 2:03d}')"
         rows.append(("`use` (catalog part: open, port entry, role check, version), fresh process", fresh_process_ms(["-c", use], r, Path(tmp))))
