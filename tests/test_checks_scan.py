@@ -52,7 +52,11 @@ def reference(con: duckdb.DuckDBPyConnection, relation: str) -> list[tuple[int, 
         where = " AND ".join(f"{c} IS NOT NULL" for c in cols) if len(cols) == 1 else "NOT (" + " AND ".join(f"{c} IS NULL" for c in cols) + ")"
         n = con.execute(f"SELECT coalesce(sum(n), 0) FROM (SELECT count(*) n FROM {relation} WHERE {scope} AND {where} GROUP BY {keys} HAVING count(*) > 1)").fetchone()[0]
         tup = f"({keys})" if len(cols) > 1 else keys
-        rows = con.execute(f"SELECT * FROM {relation} WHERE {where} AND {tup} IN (SELECT {tup} FROM {relation} WHERE {where} GROUP BY {keys} HAVING count(*) > 1) LIMIT 5").fetchall()
+        # numbered before the semi-join: a join does not keep scan order, the old LIMIT query's order
+        rows = con.execute(
+            f"WITH numbered AS (SELECT row_number() OVER () AS __rn, * FROM {relation}) SELECT * EXCLUDE (__rn) FROM numbered "
+            f"WHERE {where} AND {tup} IN (SELECT {tup} FROM {relation} WHERE {where} GROUP BY {keys} HAVING count(*) > 1) ORDER BY __rn LIMIT 5"
+        ).fetchall()
         return n, rows
 
     def bad(pred):
