@@ -35,7 +35,12 @@ def run_case(code: str, tmpdir: str, name: str) -> dict:
     out = subprocess.run([sys.executable, "-c", RUNNER, path], capture_output=True, text=True, env={**os.environ, "TQDM_DISABLE": "1"})
     if out.returncode != 0:
         raise RuntimeError(f"{name} failed:\n{out.stderr[-3000:]}")
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    for line in reversed(out.stdout.strip().splitlines()):  # the case may print (e.g. a progress bar)
+        try:
+            return json.loads(line[line.index("{"):])
+        except ValueError:
+            continue
+    raise RuntimeError(f"{name} printed no result:\n{out.stdout[-2000:]}")
 
 
 def compare(cases: dict[str, str], tmpdir: str, repeat: int = 3) -> dict[str, dict]:

@@ -221,19 +221,25 @@ def serving_select(port: Any, table: str, columns: list[tuple[str, str]]) -> str
 
 
 def audit(con: Any, relation: str, plan: BuildPlan, columns: list[tuple[str, str]]) -> tuple[list[Any], list[str]]:
-    """The contract and the expectations on ``relation``: every result, and the undeclared columns."""
-    from .checks.contract import contract_results
-    from .checks.run import run_suite
+    """The contract and the expectations on ``relation`` in one pass: every result, and the undeclared columns."""
+    from .checks.builtin import Params
+    from .checks.contract import ContractScan
+    from .checks.run import judge_suite, suite_scan
+    from .checks.scan import FusedScan
 
-    results: list[Any] = []
-    undeclared: list[str] = []
-    if plan.port is not None and plan.port.columns:
-        results, undeclared = contract_results(con, relation, plan.port, columns)
-        if any(r.name == "columns" and not r.success for r in results):
-            return results, undeclared  # the expectations may name the missing columns: they cannot run
-    if plan.suite:
-        results += run_suite(con, relation, list(plan.suite), target=plan.target, pii_columns=set(plan.pii_columns)).results
-    return results, undeclared
+    scan = FusedScan(con, relation, [n for n, _ in columns], dict(columns), Params())
+    contract = ContractScan(scan, plan.port, columns) if plan.port is not None and plan.port.columns else None
+    if contract is not None and not contract.ready:
+        return contract.results(), contract.undeclared  # the expectations may name the missing columns: they cannot run
+    suite = suite_scan(con, relation, list(plan.suite), target=plan.target, scan=scan, described=columns) if plan.suite else None
+    if suite is not None:
+        suite.run()
+    else:
+        scan.run()
+    results: list[Any] = contract.results() if contract is not None else []
+    if suite is not None:
+        results += judge_suite(suite, set(plan.pii_columns))
+    return results, contract.undeclared if contract is not None else []
 
 
 def _failure(plan: BuildPlan, failed: list[Any], results: list[Any], *, served_before: bool = True) -> ChecksFailed:

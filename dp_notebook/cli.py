@@ -146,27 +146,32 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def cmd_catalog(args: argparse.Namespace) -> int:
     from .catalog import Catalog
-    from .catalog.search import build_index, search_index
     from .render.html import text_table
     from .settings import Settings
 
     root = Path(args.dir) if args.dir else Settings.resolve(start=Path.cwd()).catalog_dir
     catalog = Catalog.open(root)
-    products = catalog.products()
-    if args.search:
-        keys = {e["product"] for e in search_index(build_index(products), args.search)}
-        products = [p for p in products if p["id"] in keys]
+    index = catalog.index()  # kept at publish time: no product summary is read for the listing
+    wanted = {e["product"] for e in index.search(args.search)} if args.search else None
     if args.json:
-        listing = [dict(p, checks=catalog.check_status(p["id"])) for p in products]
+        ids = sorted(wanted) if wanted is not None else catalog.product_ids()
+        listing = [dict(catalog.summary(pid), checks=catalog.check_status(pid)) for pid in ids]
         print(json.dumps({"version": 1, "catalog": str(catalog.root), "products": listing}, indent=2, default=str))
         return EXIT_OK
-    rows = []
-    for p in products:
-        for port in p.get("outputPorts") or [{}]:
-            rows.append([p["id"], p.get("owner") or "", port.get("id", ""), port.get("version", ""), port.get("location", ""), "yes" if port.get("containsPii") else "", ", ".join(port.get("rolesAllowed") or []), (p.get("published_at") or "")[:19]])
-    print(f"catalog {catalog.root}: {len(products)} product(s)")
+    limit = None if args.all else args.limit
+    if wanted is None:
+        entries, total = index.page("", limit=limit) if limit is not None else (index.search(""), len(index))
+    else:
+        entries = [e for pid in sorted(wanted) for e in index.search("", product=pid)]
+        total = len(entries)
+        entries = entries[:limit] if limit is not None else entries
+    rows = [[e["product"], e["owner"], e["port"], e["version"], e["location"], "yes" if e["pii"] else "", ", ".join(e["roles"]), (e["published_at"] or "")[:19]] for e in entries]
+    count = len(wanted) if wanted is not None else index.products_count()
+    print(f"catalog {catalog.root}: {count} product(s)")
     if rows:
         print(text_table(["product", "owner", "port", "version", "location", "PII", "roles", "published"], rows))
+    if total > len(rows):
+        print(f"… and {total - len(rows):,} more port(s): narrow with --search WORDS, or list them all with --all")
     return EXIT_OK
 
 
@@ -273,6 +278,8 @@ def build_parser() -> argparse.ArgumentParser:
     catalog.add_argument("dir", nargs="?", help="catalog directory")
     catalog.add_argument("--json", action="store_true", help="print the catalog as JSON")
     catalog.add_argument("--search", metavar="WORDS", help="only ports matching every word (ids, titles, owners, tags, columns)")
+    catalog.add_argument("--limit", type=int, default=200, metavar="N", help="list at most N ports (default 200)")
+    catalog.add_argument("--all", action="store_true", help="list every port")
     catalog.set_defaults(func=cmd_catalog)
 
     test = sub.add_parser("test", help="run a notebook's checks, or a spec's checks on the workspace data", description="With a notebook: execute it like `run` (exit 1 when a check fails). With a spec file: run the checks the notebook defined for it (contracts, expectations, unit tests, SLOs) on the workspace's current data.")

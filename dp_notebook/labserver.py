@@ -115,12 +115,10 @@ class SearchHandler(_Base, APIHandler):
 
     @web.authenticated
     def get(self) -> None:
-        from .catalog.search import build_index, search_index
-
         query = self.get_argument("q", "")
         try:
             catalog = self._catalog()
-            keys = [e["key"] for e in search_index(build_index(catalog.products()), query)] if catalog is not None else []
+            keys = [e["key"] for e in catalog.index().search(query)] if catalog is not None else []
         except CatalogError as exc:
             return self._error(500, str(exc))
         self.finish(json.dumps({"version": 1, "query": query, "keys": keys}))

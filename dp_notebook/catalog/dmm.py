@@ -1,4 +1,4 @@
-"""A Data Mesh Manager read like a catalog directory: one listing request, contracts on demand.
+"""A Data Mesh Manager read like a catalog directory: the listing (followed page by page), contracts on demand.
 
     >>> DataMeshManagerCatalog(DataMeshManagerClient("https://dmm.example.com")).products()  # doctest: +SKIP
 """
@@ -95,8 +95,8 @@ def odcs_columns(contract: dict[str, Any]) -> list[dict[str, Any]]:
 class DataMeshManagerCatalog:
     """A Data Mesh Manager read like a catalog directory: ``root``, ``products()``, ``port()``.
 
-    Products come from one listing request; a port's columns from its data
-    contract, fetched when the port is opened — 500 products cost one request.
+    Products come from the listing (one request per page of it); a port's columns from its data
+    contract, fetched when the port is opened.
 
     >>> DataMeshManagerCatalog(DataMeshManagerClient("https://dmm.example.com")).products()  # doctest: +SKIP
     """
@@ -113,9 +113,23 @@ class DataMeshManagerCatalog:
             except CatalogError as exc:  # as in a catalog folder: one malformed product does not hide the others
                 warnings.warn(f"{client.url}: a product left out: {exc}", stacklevel=2)
         self._summaries = {s["id"]: s for s in sorted(summaries, key=lambda s: s["id"])}
+        self._index: Any = None
 
     def products(self) -> list[dict[str, Any]]:
         return list(self._summaries.values())
+
+    def summary(self, product_id: str) -> dict[str, Any]:
+        if product_id not in self._summaries:
+            raise PortNotFound(f"no product {product_id!r} in Data Mesh Manager {self.root} (products: {', '.join(self._summaries) or 'none'})")
+        return self._summaries[product_id]
+
+    def index(self) -> Any:
+        """The listing as a searchable port index (in memory: the listing is one paginated read)."""
+        from .search import PortIndex
+
+        if self._index is None:
+            self._index = PortIndex.in_memory(self.products())
+        return self._index
 
     def port(self, product_id: str, port_id: str) -> dict[str, Any]:
         """One port's summary entry, with its columns from the data contract; ``PortNotFound`` lists what there is."""

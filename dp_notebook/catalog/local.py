@@ -18,6 +18,7 @@ Layout (format 1)::
           test-results.json             the latest check results, if any
           docs.html                     the product's documentation page
           data/<port_id>.parquet        a snapshot of each output port's rows
+      .index/ports.sqlite               every output port, searchable (catalog/index.py); rebuilt when missing
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ import json
 import os
 import re
 import shutil
+import sqlite3
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -276,11 +278,25 @@ class Catalog:
             except BaseException:
                 shutil.rmtree(tmp, ignore_errors=True)
                 raise
+            from .index import mark_dirty, record_version
+
+            mark_dirty(self.root)  # the port index follows CURRENT; a publisher killed in between leaves the mark
             try:
                 atomic_write(product_dir / "CURRENT", f"{number}\n")
             except DataProductError as exc:
                 raise CatalogError(str(exc)) from None
+            try:
+                record_version(self, full, self.check_status(product_id))
+            except (OSError, sqlite3.Error):
+                pass  # published; the mark stays and the next reader brings the index up to date
         return number, True
+
+    def index(self) -> Any:
+        """The port index (``catalog/search.py``'s ``PortIndex``), kept at publish time: listing and
+        search without reading every product's summary."""
+        from .index import catalog_index
+
+        return catalog_index(self)
 
 
 _VALIDATOR: list[Any] = []

@@ -3,7 +3,7 @@
     PUT  {url}/api/datacontracts/{contract id}   one per output port (ODCS as JSON)
     PUT  {url}/api/dataproducts/{product id}     the product (DPS as JSON)
     POST {url}/api/test-results                  one TestResults document per contract
-    GET  {url}/api/dataproducts[/{id}]           reads for the port browser (``CatalogError``)
+    GET  {url}/api/dataproducts[/{id}]           reads for the port browser (``CatalogError``); the listing page by page
     GET  {url}/api/datacontracts/{id}
 
 The API key comes from ``DATAMESH_MANAGER_API_KEY`` (read by
@@ -43,6 +43,7 @@ class _NoRedirects(urllib.request.HTTPRedirectHandler):
 
 
 _OPENER = urllib.request.build_opener(_NoRedirects)
+_MAX_PAGES = 100_000
 
 
 class DataMeshManagerClient:
@@ -75,12 +76,36 @@ class DataMeshManagerClient:
         return self._request("GET", path, None, CatalogError)[1]
 
     def list_products(self) -> list[dict[str, Any]]:
-        """Every data product (DPS documents) in one request; the answer may be a list or a page ``{"content": [...]}``."""
-        data = self.get("/api/dataproducts")
-        items = data if isinstance(data, list) else next((data[k] for k in ("content", "items") if k in data), None) if isinstance(data, dict) else None
-        if not isinstance(items, list) or not all(isinstance(p, dict) for p in items):
-            raise CatalogError(f"GET {self.url}/api/dataproducts: expected a list of data products, got {_short(json.dumps(data).encode())}")
-        return items
+        """Every data product (DPS documents). The answer may be a list, or a page
+        ``{"content"|"items": [...]}`` whose next pages are followed: a ``next`` link on this
+        server, or Spring-style ``number``/``totalPages``/``last`` (next page ``?p=<number + 1>``)."""
+        items: list[dict[str, Any]] = []
+        path: str | None = "/api/dataproducts"
+        for _ in range(_MAX_PAGES):
+            data = self.get(path)
+            page = data if isinstance(data, list) else next((data[k] for k in ("content", "items") if k in data), None) if isinstance(data, dict) else None
+            if not isinstance(page, list) or not all(isinstance(p, dict) for p in page):
+                raise CatalogError(f"GET {self.url}{path}: expected a list of data products, got {_short(json.dumps(data).encode())}")
+            items += page
+            path = self._next_page(data) if isinstance(data, dict) and page else None
+            if path is None:
+                return items
+        raise CatalogError(f"GET {self.url}/api/dataproducts: more than {_MAX_PAGES} pages; is the server paging in a circle?")
+
+    def _next_page(self, page: dict[str, Any]) -> str | None:
+        links = page.get("links")
+        link = page.get("next") or (links.get("next") if isinstance(links, dict) else None)
+        if isinstance(link, str) and link:
+            if link.startswith(self.url + "/"):
+                return link[len(self.url):]
+            if link.startswith("/"):
+                return link
+            raise CatalogError(f"GET {self.url}/api/dataproducts: the next page is on another server ({_short(link)}); not followed (the API key stays here)")
+        number, total, size = page.get("number"), page.get("totalPages"), page.get("size")
+        more = page.get("last") is False or (isinstance(number, int) and isinstance(total, int) and number + 1 < total)
+        if not more or not isinstance(number, int):
+            return None
+        return f"/api/dataproducts?p={number + 1}" + (f"&size={size}" if isinstance(size, int) else "")
 
     def get_product(self, product_id: str) -> dict[str, Any]:
         """One data product's DPS document."""

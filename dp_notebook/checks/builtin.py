@@ -18,14 +18,37 @@ from typing import Any
 COMMON_KWARGS = {"mostly", "row_condition", "condition_parser", "result_format", "meta", "catch_exceptions", "include_config", "notes", "severity", "description"}
 
 
+@dataclass(frozen=True)
+class Duplicates:
+    """Rows whose ``columns`` (quoted SQL) hold a value that occurs more than once among the
+    ``considered`` rows: GX's unexpected rows of the uniqueness checks.
+
+    ``run.py`` answers it as cheaply as it can: a distinct count in the fused scan proves
+    there are none (the common case); only then is the exact count a GROUP BY of its own.
+    """
+
+    columns: tuple[str, ...]
+    considered: str
+
+
 @dataclass
 class Compiled:
-    """SQL for one expectation: aggregate expressions and how to judge their values."""
+    """SQL for one expectation: aggregate expressions and how to judge their values.
+
+    ``judge`` sees the aggregates' values, then the exact duplicate count (``duplicates``) or
+    the value of ``separate_query``, if the expectation has one.
+    """
 
     aggregates: list[str]
     judge: Callable[[list[Any]], dict[str, Any]]
     unexpected_where: str | None = None  # predicate of an unexpected row, for examples
-    separate_query: str | None = None  # a query of its own (exact duplicates need a GROUP BY)
+    separate_query: str | None = None  # a query of its own (order checks need a window)
+    duplicates: Duplicates | None = None
+    # a row-level check of one column's values (aggregates: [unexpected, non-null rows]) whose
+    # verdict depends on the value alone; ``costly`` (regex, LIKE) makes it worth judging each
+    # distinct value once when the column repeats its values
+    value_column: str | None = None
+    costly: bool = False
 
 
 @dataclass(frozen=True)
@@ -80,7 +103,7 @@ def _map_result(unexpected: int, denominator: int, mostly: float | None, extra: 
     return out
 
 
-def _column_map(pred: str, col: str, scope: str, mostly: float | None) -> Compiled:
+def _column_map(pred: str, col: str, scope: str, mostly: float | None, *, costly: bool = False) -> Compiled:
     """A row-level expectation on non-null values of ``col``: ``pred`` is true for expected rows."""
     c = q(col)
     unexpected = f"{c} IS NOT NULL AND NOT coalesce(({pred}), false)"
@@ -88,6 +111,8 @@ def _column_map(pred: str, col: str, scope: str, mostly: float | None) -> Compil
         aggregates=[f"count(*) FILTER (WHERE {scope} AND {unexpected})", f"count({c}) FILTER (WHERE {scope})"],
         judge=lambda v: _map_result(v[0], v[1], mostly),
         unexpected_where=unexpected,
+        value_column=c,
+        costly=costly,
     )
 
 
@@ -154,19 +179,25 @@ c_not_null = _null_check("{c} IS NULL")
 c_null = _null_check("{c} IS NOT NULL")
 
 
+def duplicates_query(relation: str, scope: str, dup: Duplicates) -> str:
+    """The exact count of rows whose value occurs more than once (GX's unexpected count), in portable SQL."""
+    return (
+        f"SELECT coalesce(sum(n), 0) FROM (SELECT count(*) AS n FROM {relation} WHERE {scope} AND {dup.considered} "
+        f"GROUP BY {', '.join(dup.columns)} HAVING count(*) > 1)"
+    )
+
+
 def c_unique(kw, params, col_type, scope, *, relation="__rel__"):
     c = q(kw["column"])
     mostly = kw.get("mostly")
     # GX counts every row whose value occurs more than once
-    sep = (
-        f"SELECT coalesce(sum(n), 0) FROM (SELECT count(*) AS n FROM {relation} WHERE {scope} AND {c} IS NOT NULL "
-        f"GROUP BY {c} HAVING count(*) > 1)"
-    )
+    dup = Duplicates((c,), f"{c} IS NOT NULL")
     return Compiled(
         [f"count({c}) FILTER (WHERE {scope})"],
         lambda v: _map_result(v[-1], v[0], mostly),
         unexpected_where=f"{c} IN (SELECT {c} FROM {relation} WHERE {c} IS NOT NULL GROUP BY {c} HAVING count(*) > 1)",
-        separate_query=sep,
+        separate_query=duplicates_query(relation, scope, dup),
+        duplicates=dup,
     )
 
 
@@ -192,22 +223,22 @@ def c_between(kw, params, col_type, scope):
 
 
 def c_regex(kw, params, col_type, scope):
-    return _column_map(f"regexp_matches(CAST({q(kw['column'])} AS VARCHAR), {params.add(kw['regex'])})", kw["column"], scope, kw.get("mostly"))
+    return _column_map(f"regexp_matches(CAST({q(kw['column'])} AS VARCHAR), {params.add(kw['regex'])})", kw["column"], scope, kw.get("mostly"), costly=True)
 
 
 def c_not_regex(kw, params, col_type, scope):
-    return _column_map(f"NOT regexp_matches(CAST({q(kw['column'])} AS VARCHAR), {params.add(kw['regex'])})", kw["column"], scope, kw.get("mostly"))
+    return _column_map(f"NOT regexp_matches(CAST({q(kw['column'])} AS VARCHAR), {params.add(kw['regex'])})", kw["column"], scope, kw.get("mostly"), costly=True)
 
 
 def c_regex_list(kw, params, col_type, scope):
     c = f"CAST({q(kw['column'])} AS VARCHAR)"
     tests = [f"regexp_matches({c}, {params.add(r)})" for r in kw["regex_list"]]
     joiner = " AND " if kw.get("match_on", "any") == "all" else " OR "
-    return _column_map("(" + joiner.join(tests) + ")", kw["column"], scope, kw.get("mostly"))
+    return _column_map("(" + joiner.join(tests) + ")", kw["column"], scope, kw.get("mostly"), costly=True)
 
 
 def c_like(kw, params, col_type, scope):
-    return _column_map(f"CAST({q(kw['column'])} AS VARCHAR) LIKE {params.add(kw['like_pattern'])}", kw["column"], scope, kw.get("mostly"))
+    return _column_map(f"CAST({q(kw['column'])} AS VARCHAR) LIKE {params.add(kw['like_pattern'])}", kw["column"], scope, kw.get("mostly"), costly=True)
 
 
 def c_lengths_between(kw, params, col_type, scope):
@@ -372,15 +403,12 @@ def _multi(kind: str) -> Callable:
             considered = "NOT (" + " AND ".join(f"{c} IS NULL" for c in cols) + ")"
         mostly = kw.get("mostly")
         if kind == "compound_unique":
-            tup = ", ".join(cols)
-            sep = (
-                f"SELECT coalesce(sum(n), 0) FROM (SELECT count(*) AS n FROM {relation} WHERE {scope} AND {considered} "
-                f"GROUP BY {tup} HAVING count(*) > 1)"
-            )
+            dup = Duplicates(tuple(cols), considered)
             return Compiled(
                 [f"count(*) FILTER (WHERE {scope} AND {considered})"],
                 lambda v: _map_result(v[-1], v[0], mostly),
-                separate_query=sep,
+                separate_query=duplicates_query(relation, scope, dup),
+                duplicates=dup,
             )
         if kind == "unique_within_record":
             pred = f"len(list_distinct([{', '.join(cols)}])) = len(list_filter([{', '.join(cols)}], lambda x: x IS NOT NULL))"

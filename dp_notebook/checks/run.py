@@ -2,9 +2,10 @@
 
     parse_suite(yaml list) → [Expectation]
     run_suite(con, relation, expectations) → SuiteResult
-        one fused aggregate query for every expectation of the suite
-        + one GROUP BY query per exact-duplicate check (unique, compound unique)
-        + one LIMIT query per *failed* row-level expectation, for examples
+        compiled onto a FusedScan (scan.py): one fused aggregate query for the whole suite
+        (uniqueness proven by distinct counts, failing-row numbers kept in the same scan)
+        + a GROUP BY only for a uniqueness check that has duplicates
+        + one query by row number for the examples of every failed expectation
 """
 
 from __future__ import annotations
@@ -173,16 +174,53 @@ def run_suite(
     target: str = "data",
     pii_columns: set[str] | frozenset[str] = frozenset(),
     sample_size: int = 5,
+    numbered: tuple[str, str] | None = None,
 ) -> SuiteResult:
-    """Run ``expectations`` on ``relation`` (SQL FROM text) over a DuckDB connection."""
-    import duckdb
+    """Run ``expectations`` on ``relation`` (SQL FROM text) over a DuckDB connection.
 
+    ``numbered``: the same rows with a row-number column, as ``(FROM text, column)``, when the
+    caller knows one (``validate`` reads Parquet with ``file_row_number``); a DuckDB table's
+    ``rowid`` is found without it.
+    """
     started = time.perf_counter()
-    described = con.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()
+    scan = suite_scan(con, relation, expectations, target=target, sample_size=sample_size, numbered=numbered)
+    scan.run()
+    return SuiteResult(target, judge_suite(scan, pii_columns), elapsed_s=time.perf_counter() - started)
+
+
+class SuiteScan:
+    """A suite compiled onto a ``FusedScan`` (which may carry other checks, e.g. the contract's)."""
+
+    def __init__(self, scan: Any, planned: list[tuple[Expectation, Any, str, int]], target: str) -> None:
+        self.scan = scan
+        self.planned = planned
+        self.target = target
+
+    def run(self) -> None:
+        self._wrap(self.scan.run)
+
+    def _wrap(self, fn: Any) -> Any:
+        import duckdb
+
+        try:
+            return fn()
+        except (duckdb.Error, SQLError) as exc:
+            raise ExpectationError(f"{self.target}: the checks could not run: {str(exc).strip().splitlines()[0]}") from None
+
+
+def suite_scan(con: Any, relation: str, expectations: list[Expectation], *, target: str = "data", sample_size: int = 5,
+               numbered: tuple[str, str] | None = None, scan: Any = None, described: list[tuple[str, str]] | None = None) -> SuiteScan:
+    """Compile ``expectations`` onto ``scan`` (a new ``FusedScan`` on ``relation`` unless given)."""
+    from .scan import FusedScan
+
+    if described is None:
+        described = [(r[0], r[1]) for r in con.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()]
     columns = [r[0] for r in described]
-    types = {r[0]: r[1] for r in described}
-    params = Params()
-    plans = []
+    types = dict(described)
+    if scan is None:
+        scan = FusedScan(con, relation, columns, types, Params(), numbered=numbered, sample_size=sample_size)
+    params = scan.params
+    planned = []
     for e in expectations:
         where = f"{target}: expectations[{e.index}] {e.name}: "
         for key in COLUMN_KWARGS:
@@ -202,28 +240,18 @@ def run_suite(
             compiled = fn(kw, params, col_type, scope, relation=relation)
         else:
             compiled = fn(kw, params, col_type, scope)
-        plans.append((e, compiled, scope))
+        planned.append((e, compiled, scope, scan.add(compiled, scope)))
+    return SuiteScan(scan, planned, target)
 
-    aggregates = [a for _, c, _ in plans for a in c.aggregates]
-    values: list[Any] = []
-    try:
-        if aggregates:
-            values = list(con.execute(f"SELECT {', '.join(aggregates)} FROM {relation}", params.values or None).fetchone())
-    except (duckdb.Error, SQLError) as exc:
-        raise ExpectationError(f"{target}: the checks could not run: {str(exc).strip().splitlines()[0]}") from None
 
+def judge_suite(suite: SuiteScan, pii_columns: set[str] | frozenset[str] = frozenset()) -> list[CheckResult]:
+    """The results of a suite whose scan has run; failing-row samples fetched in one query."""
     results = []
-    pos = 0
-    for e, compiled, scope in plans:
-        n = len(compiled.aggregates)
-        mine = values[pos : pos + n]
-        pos += n
-        if compiled.separate_query:
-            mine.append(con.execute(compiled.separate_query, _used(params.values, compiled.separate_query) or None).fetchone()[0])
-        verdict = compiled.judge(mine)
+    for e, compiled, _scope_sql, handle in suite.planned:
+        verdict = compiled.judge(suite.scan.values(handle))
         result = CheckResult(
             name=e.label(),
-            target=target,
+            target=suite.target,
             kind="expectation",
             success=bool(verdict["success"]),
             unexpected_count=verdict.get("unexpected_count"),
@@ -236,14 +264,14 @@ def run_suite(
         )
         result.message = _message(result)
         mask_observed(result, pii_columns, _message)  # a PII column's max or distinct values are PII
-        if not result.success and compiled.unexpected_where:
-            result.unexpected_sample = _sample(con, relation, compiled.unexpected_where, scope, params, pii_columns, sample_size)
         results.append(result)
-    return SuiteResult(target, results, elapsed_s=time.perf_counter() - started)
-
-
-def _used(values: dict[str, Any], sql: str) -> dict[str, Any]:
-    return {k: v for k, v in values.items() if f"${k}" in sql}
+    failed = [handle for (_e, compiled, _s, handle), r in zip(suite.planned, results) if not r.success and (compiled.unexpected_where or compiled.duplicates)]
+    if failed:
+        samples = suite._wrap(lambda: suite.scan.samples(failed))
+        for (_e, _c, _s, handle), result in zip(suite.planned, results):
+            if handle in samples:
+                result.unexpected_sample = _sample(samples[handle], pii_columns)
+    return results
 
 
 def _check_regex(con: Any, regex: str, where: str) -> None:
@@ -256,14 +284,12 @@ def _check_regex(con: Any, regex: str, where: str) -> None:
         raise ExpectationError(f"{where}DuckDB (RE2) cannot run the regex {regex!r}: {detail}") from None
 
 
-def _sample(con, relation, unexpected_where, scope, params, pii, limit) -> list[dict[str, Any]]:
-    sql = f"SELECT * FROM {relation} WHERE {scope} AND {unexpected_where} LIMIT {int(limit)}"
-    cur = con.execute(sql, _used(params.values, sql) or None)
-    cols = [d[0] for d in cur.description]
-    rows = []
-    for row in cur.fetchall():
-        rows.append({c: (_MASK if is_pii(c, pii) and v is not None else _jsonable(v)) for c, v in zip(cols, row)})
-    return rows
+def _sample(rows: list[tuple[list[str], tuple]], pii) -> list[dict[str, Any]]:
+    """Failing rows as JSON-able dicts, PII columns masked."""
+    out = []
+    for cols, row in rows:
+        out.append({c: (_MASK if is_pii(c, pii) and v is not None else _jsonable(v)) for c, v in zip(cols, row)})
+    return out
 
 
 def _jsonable(v: Any) -> Any:

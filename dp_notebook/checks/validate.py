@@ -35,9 +35,13 @@ def validate(data: Any, expectations: Any, *, engine: str = "duckdb", pii_column
     import duckdb
 
     con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false")  # results, not a progress bar on stdout
     try:
         relation, target = _relation_for(con, data)
-        return run_suite(con, relation, suite, target=target, pii_columns=set(pii_columns or ()))
+        numbered = None
+        if relation.startswith("read_parquet(") and not any(ch in relation for ch in "*?["):  # one Parquet file numbers its rows
+            numbered = (relation[:-1] + ", file_row_number = true)", "file_row_number")
+        return run_suite(con, relation, suite, target=target, pii_columns=set(pii_columns or ()), numbered=numbered)
     finally:
         con.close()
 

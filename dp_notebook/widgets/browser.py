@@ -25,7 +25,7 @@ from typing import Any
 
 from ..catalog import check_role, open_catalog, split_port_ref
 from ..catalog.dmm import DataMeshManagerCatalog
-from ..catalog.search import build_index, search_index
+from ..catalog.search import build_index, search_index  # noqa: F401 - re-exported by widgets
 from ..errors import AccessDenied, CatalogError, PortNotFound
 
 MASK = "***"
@@ -42,13 +42,20 @@ class BrowserState:
     def __init__(self, catalog_dir_or_url: Any, *, role: str | None = None, api_key: Any = None) -> None:
         self.catalog = open_catalog(catalog_dir_or_url, api_key=api_key)
         self.role = role
-        self.products = {p["id"]: p for p in self.catalog.products()}
-        for pid, p in self.products.items():
-            p["status_checks"] = self.catalog.check_status(pid)
-        self.index = build_index(list(self.products.values()))
+        # the catalog's port index (kept at publish time; for Data Mesh Manager built from the listing):
+        # the first view reads no product summary
+        self.index = self.catalog.index()
         self.query = ""
         self.filters: dict[str, Any] = {}
         self.selected: str | None = None
+        self._products: dict[str, dict[str, Any]] | None = None
+
+    @property
+    def products(self) -> dict[str, dict[str, Any]]:
+        """Every product's summary (read on first use: the listing itself needs only the index)."""
+        if self._products is None:
+            self._products = {p["id"]: p for p in self.catalog.products()}
+        return self._products
 
     # -- listing ------------------------------------------------------------------------------
     def search(self, query: str) -> list[dict[str, Any]]:
@@ -59,16 +66,22 @@ class BrowserState:
         self.filters.update(filters)
         return self.results()
 
-    def results(self) -> list[dict[str, Any]]:
-        return search_index(self.index, self.query, **self.filters)
+    def results(self, limit: int | None = None) -> list[dict[str, Any]]:
+        """The ports matching the query and filters (the first ``limit`` of them)."""
+        if limit is None:
+            return self.index.search(self.query, **self.filters)
+        rows, self._counted = self.index.page(self.query, limit=limit, **self.filters)
+        self._counted_for = (self.query, dict(self.filters))
+        return rows
+
+    def count(self) -> int:
+        """How many ports match the query and filters (known already after ``results(limit=…)``)."""
+        if getattr(self, "_counted_for", None) == (self.query, self.filters):
+            return self._counted
+        return self.index.count(self.query, **self.filters)
 
     def facets(self) -> dict[str, list[str]]:
-        return {
-            "domain": sorted({e["domain"] for e in self.index if e["domain"]}),
-            "tag": sorted({t for e in self.index for t in e["tags"]}),
-            "archetype": sorted({e["archetype"] for e in self.index if e["archetype"]}),
-            "status": sorted({e["status"] for e in self.index if e["status"]}),
-        }
+        return self.index.facets()
 
     # -- one port -----------------------------------------------------------------------------
     def select(self, product: str, port: str | None = None) -> dict[str, Any]:
@@ -76,12 +89,12 @@ class BrowserState:
             product, port = split_port_ref(product)
         entry = self.catalog.port(product, port)  # PortNotFound lists the ports
         self.selected = f"{product}.{port}"
-        p = self.products[product]
+        p = self.catalog.summary(product)
         return {
             "key": self.selected,
             "product": {k: p.get(k) for k in ("id", "title", "owner", "domain", "description", "status", "archetype", "maturity", "tags", "published_at", "catalog_version")},
             "port": entry,
-            "checks": p.get("status_checks") or {},
+            "checks": self.catalog.check_status(product),
             "snippet": self.use_snippet(),
             "docs": self.docs_url(),
             "access": self.allowed(entry),
@@ -108,7 +121,7 @@ class BrowserState:
         product, _ = self._selected()
         if isinstance(self.catalog, DataMeshManagerCatalog):
             return self.catalog.product_url(product)
-        summary = self.products[product]
+        summary = self.catalog.summary(product)
         if not summary.get("docs"):
             return None
         try:

@@ -57,9 +57,9 @@ class PortBrowser(anywidget.AnyWidget):
             self.preview_data = {"note": str(exc)}
 
     def _refresh(self) -> None:
-        found = self.state.results()
-        self.total = len(found)
-        self.rows = [{k: v for k, v in e.items() if k != "_text"} for e in found[:MAX_LISTED]]
+        found = self.state.results(limit=MAX_LISTED)
+        self.total = self.state.count()
+        self.rows = [{k: v for k, v in e.items() if k != "_text"} for e in found]
 
     # Python-side actions, also what the buttons do
     def search(self, text: str) -> list[dict[str, Any]]:
