@@ -154,8 +154,8 @@ def cmd_catalog(args: argparse.Namespace) -> int:
     index = catalog.index()  # kept at publish time: no product summary is read for the listing
     wanted = {e["product"] for e in index.search(args.search)} if args.search else None
     if args.json:
-        ids = sorted(wanted) if wanted is not None else catalog.product_ids()
-        listing = [dict(catalog.summary(pid), checks=catalog.check_status(pid)) for pid in ids]
+        # every summary, read: a corrupt product is left out with a warning, as in every listing
+        listing = [dict(p, checks=catalog.check_status(p["id"])) for p in catalog.products() if wanted is None or p["id"] in wanted]
         print(json.dumps({"version": 1, "catalog": str(catalog.root), "products": listing}, indent=2, default=str))
         return EXIT_OK
     limit = None if args.all else args.limit

@@ -28,10 +28,11 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def summary(pid: str, n: int, ports: int = 2) -> dict:
-    return {
-        "id": pid, "title": f"Product {pid}", "owner": f"team{n % 3}", "domain": f"d{n % 2}", "tags": [f"t{n % 4}"],
-        "outputPorts": [{"id": f"port{j}_v1", "location": f"s.{pid}_{j}", "containsPii": j == 0, "version": f"{n}.0.0",
-                         "columns": [{"name": f"col{n}_{k}"} for k in range(3)]} for j in range(ports)],
+    return {  # a summary as the shared schema describes it (readers validate what they read)
+        "version": 1, "id": pid, "title": f"Product {pid}", "owner": f"team{n % 3}", "domain": f"d{n % 2}", "tags": [f"t{n % 4}"],
+        "outputPorts": [{"id": f"port{j}_v1", "name": f"port{j}_v1", "location": f"s.{pid}_{j}", "containsPii": j == 0, "version": f"{n}.0.0",
+                         "rolesAllowed": [], "contractId": f"{pid}-port{j}_v1",
+                         "columns": [{"name": f"col{n}_{k}", "type": "string"} for k in range(3)]} for j in range(ports)],
     }
 
 

@@ -100,13 +100,24 @@ def _suspect(root: Path, index: PortIndex) -> bool:
     return index.get_meta("listing") != _listing_stamp(root)
 
 
-def _summaries(catalog: Any) -> list[dict[str, Any]]:
-    out = []
+def _readable(catalog: Any) -> dict[str, tuple[int, dict[str, Any]]]:
+    """``{product id: (version, summary)}`` of every product that can be read; a corrupt one is
+    left out with a warning naming its file (as ``Catalog.products`` does)."""
+    import warnings
+
+    from ..errors import CatalogError
+
+    out = {}
     for pid in catalog.product_ids():
-        summary = dict(catalog.summary(pid))
-        summary["status_checks"] = catalog.check_status(pid)
-        out.append(summary)
+        try:
+            out[pid] = (catalog.current_version(pid), catalog.summary(pid))
+        except CatalogError as exc:
+            warnings.warn(f"catalog {catalog.root}: {pid} left out: {exc}", stacklevel=3)
     return out
+
+
+def _summaries(catalog: Any) -> list[dict[str, Any]]:
+    return [dict(summary, status_checks=catalog.check_status(pid)) for pid, (_, summary) in _readable(catalog).items()]
 
 
 def _repair(catalog: Any) -> PortIndex:
@@ -119,14 +130,13 @@ def _repair(catalog: Any) -> PortIndex:
     except (OSError, sqlite3.DatabaseError):
         index = _rebuild(catalog, path)
     else:
-        current = {pid: catalog.current_version(pid) for pid in catalog.product_ids()}
+        readable = _readable(catalog)
         known = index.versions()
         with index.con:
-            for pid in set(known) - set(current):
+            for pid in set(known) - set(readable):
                 index.drop(pid)
-            for pid, version in current.items():
+            for pid, (version, summary) in readable.items():
                 if known.get(pid) != version:
-                    summary = catalog.summary(pid)
                     index.put(summary, version=version, checks=catalog.check_status(pid))
             index.set_meta("listing", _listing_stamp(root))
     _clear_dirty(root)
@@ -137,9 +147,9 @@ def _rebuild(catalog: Any, path: Path) -> PortIndex:
     tmp = path.with_name(f"{path.name}.tmp-{uuid.uuid4().hex}")
     try:
         index = PortIndex.open(tmp, create=True)
-        ids = catalog.product_ids()
+        readable = _readable(catalog)
         with index.con:
-            index.put_many((catalog.summary(pid) for pid in ids), versions={pid: catalog.current_version(pid) for pid in ids}, checks={pid: catalog.check_status(pid) for pid in ids})
+            index.put_many((summary for _, summary in readable.values()), versions={pid: v for pid, (v, _) in readable.items()}, checks={pid: catalog.check_status(pid) for pid in readable})
             index.set_meta("listing", _listing_stamp(catalog.root))
         index.close()
         os.replace(tmp, path)
