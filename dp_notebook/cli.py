@@ -144,6 +144,22 @@ def cmd_export(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_import(args: argparse.Namespace) -> int:
+    """Contract-first: a product declaration (DPS 0.0.1) from an ODCS contract, to paste into a declare cell."""
+    path = Path(args.contract)
+    try:
+        import yaml
+
+        kind = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("kind")
+    except (OSError, yaml.YAMLError, AttributeError) as exc:
+        raise CliError(f"cannot read {path} as an ODCS contract: {exc}") from None
+    if kind != "DataContract":
+        raise CliError(f"{path} is not an ODCS data contract (kind: {kind!r}); import reads kind: DataContract documents")
+    for dp in _products(path, with_state=False):
+        print(dp.export("dps", out=args.out))
+    return EXIT_OK
+
+
 def cmd_catalog(args: argparse.Namespace) -> int:
     from .catalog import Catalog
     from .render.html import text_table
@@ -273,6 +289,11 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("port", nargs="?", help="one output port (default: all)")
     export.add_argument("--out", metavar="PATH", help="file (one file) or directory; default: print")
     export.set_defaults(func=cmd_export)
+
+    imp = sub.add_parser("import", help="declare a product from an ODCS contract (contract-first)", description="Read an ODCS v3 data contract and print (or --out) the DPS 0.0.1 declaration of a product with one output port per schema object, schema and quality rules kept. A declaration can also name the contract: outputPorts[].contract: path.odcs.yaml.")
+    imp.add_argument("contract", help="an ODCS .yaml contract")
+    imp.add_argument("--out", metavar="FILE", help="write the declaration here (default: print)")
+    imp.set_defaults(func=cmd_import)
 
     catalog = sub.add_parser("catalog", help="list the products and ports of a catalog", description="List the products and output ports of a catalog directory (default: the workspace catalog .dp/catalog).")
     catalog.add_argument("dir", nargs="?", help="catalog directory")

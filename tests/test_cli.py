@@ -163,3 +163,23 @@ def test_one_table_maps_exceptions_to_exit_codes():
 
     assert [exit_code(e) for e in (ChecksFailed("x"), ContractViolation("x"), SQLError("x"), CliError("x"), KeyError("x"))] == [1, 1, 2, 2, 3]
     assert [exit_code(n) for n in ("ChecksFailed", "ContractViolation", "UsageError", "PortNotFound", "NameError", "CellExecutionError")] == [1, 1, 2, 2, 3, 3]
+
+
+def test_import_declares_a_product_from_an_odcs_contract(tmp_path, capsys):
+    """Contract-first: the contract dp-notebook writes comes back as a declaration with its schema and rules."""
+    import yaml
+
+    import dp_notebook
+
+    spec = tmp_path / "tiny.yaml"
+    spec.write_text(DECLARE.split("\n", 1)[1])
+    dp = dp_notebook.load(spec, workspace=dp_notebook.Workspace(tmp_path / ".dp"))
+    dp.expect("tiny_v1", "- expect_column_values_to_be_between: {column: n, min_value: 0}")
+    contract = dp.export("odcs", out=tmp_path / "contracts").written[0]
+    assert main(["import", str(contract), "--out", str(tmp_path / "declared.yaml")]) == 0
+    declared = dp_notebook.load(tmp_path / "declared.yaml").spec.outputPorts[0]
+    assert [(c.name, c.required) for c in declared.columns] == [("n", True)]
+    assert any("expect_column_values_to_be_between" in json.dumps(r) for r in declared.quality)
+    assert main(["import", str(spec)]) == 2
+    assert "is not an ODCS data contract" in capsys.readouterr().err
+    assert yaml.safe_load((tmp_path / "declared.yaml").read_text())["dataProductSpecification"] == "0.0.1"

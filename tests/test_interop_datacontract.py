@@ -172,3 +172,31 @@ def test_datacontract_cli_reads_a_duckdb_server_only_in_an_older_storage_format(
     contract.write_text(dump_yaml(doc))
     rc, results = _run(datacontract, contract)
     assert (rc == 0) is readable, [c.get("reason") for c in results["checks"] if c["result"] != "passed"]
+
+
+def test_a_published_contract_runs_in_datacontract_cli_as_it_is(tmp_path):
+    """The catalog's contract names the snapshot beside it; `datacontract test` run in the contract's
+    folder passes, and fails once the snapshot breaks a rule the notebook's expectations set."""
+    import pandas as pd
+
+    import dp_notebook
+    from dp_notebook.catalog import Catalog
+
+    datacontract = require_tool("datacontract") / "datacontract"
+    dp = dp_notebook.load(SPEC.replace("type: parquet", "description: Orders."), workspace=dp_notebook.Workspace(tmp_path / ".dp"))
+    frame = pd.DataFrame(GOOD, columns=["id", "country", "status", "amount", "created_at"])
+    frame["created_at"] = pd.to_datetime(frame["created_at"])
+    dp.input("raw", frame, auto_declare=True)
+    dp.expect("orders_v1", [{"in_set": {"column": "status", "value_set": ["open", "closed"]}}])
+    dp.transform("orders_v1", "SELECT * FROM raw")
+    dp.publish()
+    version = Catalog.open(dp.workspace.catalog_dir).version_dir("shop")
+    contract = version / "contracts" / "shop-orders_v1.odcs.yaml"
+    assert "path: ../data/orders_v1.parquet" in contract.read_text()
+    good = subprocess.run([str(datacontract), "test", contract.name], cwd=contract.parent, capture_output=True, text=True, timeout=300)
+    assert good.returncode == 0, good.stdout[-2000:]
+    snapshot = version / "data" / "orders_v1.parquet"
+    duckdb.sql(f"COPY (SELECT * REPLACE ('void' AS status) FROM read_parquet('{snapshot}')) TO '{snapshot}.bad' (FORMAT parquet)")
+    snapshot.with_suffix(".parquet.bad").replace(snapshot)
+    bad = subprocess.run([str(datacontract), "test", contract.name], cwd=contract.parent, capture_output=True, text=True, timeout=300)
+    assert bad.returncode != 0 and "failed" in bad.stdout
