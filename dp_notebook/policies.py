@@ -14,7 +14,8 @@ Built-in defaults, overridable in ``dp-notebook.yaml``::
 Rules: ``naming-product``, ``naming-port``, ``naming-column``, ``owner``,
 ``description-product``, ``description-port``, ``description-column``,
 ``column-classified``, ``classification-scheme``, ``pii-roles`` (PII columns
-only on ports that restrict ``rolesAllowed``), ``contains-pii`` (the flag
+only on ports that restrict ``rolesAllowed``), ``pii-examples`` (no example
+values on PII columns: contracts and docs publish them), ``contains-pii`` (the flag
 agrees with the columns). Each finding names the rule, the field and the fix.
 """
 
@@ -40,6 +41,7 @@ DEFAULT_SEVERITY = {
     "classification-scheme": "error",
     "pii-roles": "error",
     "contains-pii": "error",
+    "pii-examples": "error",
 }
 DEFAULT_NAMING = {"product": r"^[a-z][a-z0-9_]*$", "port": r"^[a-z][a-z0-9_]*_v[0-9]+$", "column": r"^[a-z_][a-z0-9_]*$"}
 
@@ -115,6 +117,8 @@ def check_policies(spec: Any, positions: Any = None, policy: Policy | None = Non
             cpath = base + ("schema", j)
             if not re.search(policy.naming["column"], col.name):
                 add("naming-column", cpath + ("name",), f"column '{col.name}' breaks the naming convention {policy.naming['column']}", "rename the column (snake_case)")
+            if col.pii and col.examples:
+                add("pii-examples", cpath + ("examples",), f"column '{port.id}.{col.name}' is PII but declares example values, which contracts and docs publish", "remove the examples or make them synthetic and unmark pii")
             if not col.description:
                 add("description-column", cpath, f"column '{port.id}.{col.name}' has no description", "add a description")
             if not col.classification:

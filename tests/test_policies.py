@@ -77,3 +77,13 @@ def test_policy_errors_block_publish(tmp_path, monkeypatch):
         dp.publish()
     (tmp_path / "dp-notebook.yaml").write_text("policies:\n  rules:\n    pii-roles: warning\n")
     assert dp.lint().success
+
+
+def test_examples_on_pii_columns_are_refused_by_lint():
+    """Examples travel into contracts and docs: real values of a PII column must not."""
+    from dp_notebook.policies import check_policies
+    from dp_notebook.spec import load_spec
+
+    loaded = load_spec(CLEAN.replace("pii: true, description: Mail.}", "pii: true, description: Mail., examples: [carol@example.com]}"))
+    found = [(f.rule, f.severity, f.line) for f in check_policies(loaded.spec, loaded.positions)]
+    assert ("pii-examples", "error", 11) in found
