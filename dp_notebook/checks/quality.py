@@ -17,6 +17,7 @@ import re
 from typing import Any
 
 from ..errors import SpecError, SQLError
+from ..render import format as fmt
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$")
@@ -83,18 +84,17 @@ def evaluate_slo(con: Any, relation: str, slo, *, target: str, now: _dt.datetime
                 ref = ref.replace(tzinfo=None) if ref.tzinfo else ref
             age = (ref - newest).total_seconds()
             ok = age <= limit
-            return _row(name, target, slo, ok, age / 3600, f"newest {slo.column} is {age / 3600:.1f}h old (limit {slo.threshold})")
+            return _row(name, target, slo, ok, age / 3600, f"newest {slo.column} is {fmt.duration(age)} old (limit {slo.threshold})")
         if slo.type == "completeness":
             total, filled = con.execute(f'SELECT count(*), count("{_ident(slo.column)}") FROM {relation}').fetchone()
             ratio = (filled / total) if total else 0.0
             need = parse_ratio(slo.threshold)
             ok = total > 0 and ratio >= need
-            return _row(name, target, slo, ok, ratio, f"{ratio:.2%} of {total} rows have {slo.column} (need {need:.2%})", unexpected=total - filled)
+            return _row(name, target, slo, ok, ratio, f"{fmt.percent(ratio, of_one=True)} of {fmt.count(total, 'row')} have {slo.column} (need {fmt.percent(need, of_one=True)})", unexpected=total - filled)
         if slo.type == "rowCount":
             count = con.execute(f"SELECT count(*) FROM {relation}").fetchone()[0]
             ok = (slo.min is None or count >= slo.min) and (slo.max is None or count <= slo.max)
-            bounds = f"[{'' if slo.min is None else slo.min}, {'' if slo.max is None else slo.max}]"
-            return _row(name, target, slo, ok, count, f"{count} rows (bounds {bounds})")
+            return _row(name, target, slo, ok, count, f"{fmt.count(count, 'row')} (expected {fmt.bounds(slo.min, slo.max)})")
         if slo.type == "sql":
             from .odcs import render_rule_query
 

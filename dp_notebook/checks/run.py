@@ -300,10 +300,12 @@ def _jsonable(v: Any) -> Any:
 
 def _message(r: CheckResult) -> str:
     if r.unexpected_count is not None and r.element_count is not None:
-        pct = f" ({r.unexpected_percent:.2f}%)" if r.unexpected_percent is not None else ""
+        from ..render import format as fmt
+
+        pct = f" ({fmt.percent(r.unexpected_percent)})" if r.unexpected_percent is not None else ""
         mostly = r.kwargs.get("mostly")
         need = f", mostly {mostly}" if mostly is not None else ""
-        return f"{r.unexpected_count} of {r.element_count} unexpected{pct}{need}"
+        return f"{fmt.count(r.unexpected_count)} of {fmt.count(r.element_count)} unexpected{pct}{need}"
     if r.observed_value is not None:
         bounds = []
         for key in ("min_value", "max_value", "value"):

@@ -56,7 +56,8 @@ def slo_threshold(slo: Any) -> dict[str, float]:
 
 
 _NEED = re.compile(r"\(need ([\d.]+)%\)")
-_BOUNDS = re.compile(r"\(bounds \[([\d.]*), ?([\d.]*)\]\)")
+_BOUNDS = re.compile(r"\(bounds \[([\d.]*), ?([\d.]*)\]\)")  # before 2026-11-30
+_EXPECTED = re.compile(r"\(expected (?:(≥|≤) ([\d,.]+)|([\d,.]+) – ([\d,.]+))\)")
 _LIMIT = re.compile(r"\(limit ([^)]+)\)")
 _RULE = re.compile(r"must be ([<>]=?) ([-\d.e]+)")
 
@@ -69,6 +70,10 @@ def threshold_from_message(kind: str, message: str | None) -> dict[str, float]:
             return {"min": float(m.group(1)) / 100}
         if kind == "rowCount" and (m := _BOUNDS.search(message)):
             return {k: float(v) for k, v in (("min", m.group(1)), ("max", m.group(2))) if v}
+        if kind == "rowCount" and (m := _EXPECTED.search(message)):
+            op, one, lo, hi = m.groups()
+            num = lambda text: float(text.replace(",", ""))  # noqa: E731
+            return {"min": num(lo), "max": num(hi)} if lo else {("min" if op == "≥" else "max"): num(one)}
         if kind == "freshness" and (m := _LIMIT.search(message)):
             from ..checks.quality import parse_duration
 
