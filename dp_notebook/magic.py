@@ -44,6 +44,7 @@ class DataProductMagics(Magics):
         super().__init__(shell)
         self.session = session or Session()
         self._commands: dict[str, tuple[Callable[[argparse.Namespace, str | None], Any], _Parser, bool]] = {}
+        self._lines_run: dict[int, int] = {}  # execution count -> %dataproduct lines run in that cell
         self._register()
 
     # -- dispatch ---------------------------------------------------------------------------
@@ -77,7 +78,11 @@ class DataProductMagics(Magics):
             raise UsageError(f"%%dataproduct {name} takes no cell body; use %dataproduct {name} on one line")
         args = parser.parse_args(rest)
         try:
-            return handler(args, cell)
+            result = handler(args, cell)
+            if cell is None and result is not None and self._more_magic_lines_follow():
+                _show(result)  # IPython shows only a cell's last value: the others would be lost
+                return None
+            return result
         except ChecksFailed as exc:
             _show(exc.result)  # the table of what failed stays in the notebook, not only the summary
             raise
@@ -85,6 +90,19 @@ class DataProductMagics(Magics):
             raise UsageError(str(exc)) from None
         finally:
             self._sync(getattr(args, "product", None))
+
+    def _more_magic_lines_follow(self) -> bool:
+        """In a cell made only of ``%dataproduct`` lines, is this call not the last one?"""
+        if self.shell is None:
+            return False
+        history = self.shell.user_ns.get("In") or [""]
+        lines = [ln.strip() for ln in str(history[-1]).splitlines() if ln.strip() and not ln.strip().startswith("#")]
+        if len(lines) < 2 or not all(ln.startswith("get_ipython().run_line_magic('dataproduct'") for ln in lines):
+            return False
+        count = self.shell.execution_count
+        seen = self._lines_run.get(count, 0) + 1
+        self._lines_run = {count: seen}
+        return seen < len(lines)
 
     def _sync(self, product: str | None) -> None:
         try:

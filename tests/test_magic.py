@@ -220,3 +220,18 @@ def test_expect_unittest_test_quality(ip):
     kinds = {r.kind for r in report.results}
     assert kinds == {"contract", "expectation", "unit", "quality"}
     assert report._repr_mimebundle_()["application/vnd.dp-notebook.checks+json"]["success"] is True
+
+
+def test_every_line_of_a_cell_of_magic_lines_shows_its_result(ip, tmp_path):
+    """Two `%dataproduct input` lines in one cell: both results show (IPython alone shows only the last)."""
+    from IPython.utils.capture import capture_output
+
+    ip.run_cell_magic("dataproduct", "declare", "id: two\ninfo: {title: T, owner: o}\ninputPorts:\n  - {id: a, name: a, sourceSystemId: s}\n  - {id: b, name: b, sourceSystemId: s}\n")
+    ip.run_cell("import pandas as pd\nfa = pd.DataFrame({'x': [1]})\nfb = pd.DataFrame({'y': [1, 2]})")
+    with capture_output() as cap:
+        ip.run_cell("%dataproduct input a --from var:fa\n# the second one\n%dataproduct input b --from var:fb\n", store_history=True)  # as a kernel runs cells
+    shown = [o.data.get("text/plain", "") for o in cap.outputs] + [cap.stdout]  # the last one is the cell's value
+    assert any("input a" in t for t in shown) and any("input b" in t for t in shown)
+    with capture_output() as cap:  # a single line is shown once, as its value
+        value = ip.run_cell("%dataproduct input a --from var:fa", store_history=True).result
+    assert value is not None and not cap.outputs  # shown once, by IPython, as the cell's value
