@@ -95,7 +95,7 @@ class DataProductMagics(Magics):
         """In a cell made only of ``%dataproduct`` lines, is this call not the last one?"""
         if self.shell is None:
             return False
-        history = self.shell.user_ns.get("In") or [""]
+        history = getattr(getattr(self.shell, "history_manager", None), "input_hist_parsed", None) or [""]
         lines = [ln.strip() for ln in str(history[-1]).splitlines() if ln.strip() and not ln.strip().startswith("#")]
         if len(lines) < 2 or not all(ln.startswith("get_ipython().run_line_magic('dataproduct'") for ln in lines):
             return False
