@@ -136,3 +136,30 @@ def test_dbt_project_golden(golden, tmp_path):
         database_path="build/shop.duckdb", input_locations={"orders": "data/orders.parquet"}, params={"as_of": "2025-01-01", "min_orders": 1},
     )
     golden("export/dbt_project.txt", "".join(f"# {name}\n{body}" for name, body in files.items()))
+
+
+def test_the_notebooks_own_product_exports_a_project_dbt_builds_to_the_same_rows(tmp_path, dbt):
+    """`%dataproduct export dbt --out DIR` from a product built in a workspace: dbt build serves what dp-notebook serves."""
+    import dp_notebook
+
+    data = tmp_path / "orders.parquet"
+    con = duckdb.connect()
+    con.execute("CREATE TABLE o (id INTEGER, status VARCHAR, ordered_at DATE, country VARCHAR, amount DECIMAL(10,2))")
+    con.executemany("INSERT INTO o VALUES (?, ?, ?, ?, ?)", GOOD)
+    con.execute(f"COPY o TO '{data}' (FORMAT parquet)")
+    con.close()
+    dp = dp_notebook.load(SPEC, workspace=dp_notebook.Workspace(tmp_path / ".dp"))
+    dp.input("orders", str(data))
+    dp.transform("paid_orders", TRANSFORMS["paid_orders"], model=True, params={"as_of": "2025-01-01"})
+    dp.expect("revenue_v1", [{"in_set": {"column": "country", "value_set": ["AT", "DE", "FR"]}}])
+    dp.unittest("revenue_v1", "- name: sums per country\n  given:\n    paid_orders: [{id: 1, country: AT, amount: 5.0}]\n  params: {min_orders: 1}\n  expect: [{country: AT, revenue: 5.0, orders: 1}]")
+    served = dp.transform("revenue_v1", TRANSFORMS["revenue_v1"], params={"min_orders": 1})
+    project = tmp_path / "project"
+    dp.export("dbt", out=project)
+    rc, results = _build(dbt, project)
+    log = results.pop("__log__")
+    assert rc == 0, log[-4000:]
+    assert {uid.split(".")[0] for uid in results} >= {"model", "test", "unit_test"}
+    built = duckdb.connect(str(project / "dp.duckdb"), read_only=True).execute("SELECT country, revenue, orders FROM revenue_v1 ORDER BY country").fetchall()
+    ours = dp.sql("SELECT country, revenue, orders FROM revenue_v1 ORDER BY country")
+    assert built == [tuple(r) for r in ours.itertuples(index=False)] and len(built) == served.rows == 3
