@@ -25,7 +25,6 @@ Run: .venv/bin/python benchmarks/bench_expectations.py [--rows 1000000,10000000]
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import statistics
 import tempfile

@@ -393,7 +393,7 @@ def _sample(con: Any, old: str, new: str, key: list[str], columns: list[str], pi
     out: list[dict[str, Any]] = []
     if key:
         distinct = " OR ".join(f"o.{quote(c)} IS DISTINCT FROM n.{quote(c)}" for c in show) or "false"
-        kind = f"CASE WHEN o.__dp_o IS NULL THEN 'added' WHEN n.__dp_n IS NULL THEN 'removed' ELSE 'changed' END"
+        kind = "CASE WHEN o.__dp_o IS NULL THEN 'added' WHEN n.__dp_n IS NULL THEN 'removed' ELSE 'changed' END"
         keys = [f"coalesce(o.{quote(k)}, n.{quote(k)})" for k in key]
         select = ", ".join([f"{kind} AS __kind"] + keys + [f"o.{quote(c)}" for c in show] + [f"n.{quote(c)}" for c in show])
         # the first rows by key of each kind: a stable sample (and Spark wants ordered windows)

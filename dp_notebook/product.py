@@ -17,7 +17,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from .errors import DataProductError, SpecError
+from .errors import DataProductError
 from .exports import EXPORT_FORMATS, ExportResult
 from .lint import LintReport
 from .render.bundle import mimebundle
@@ -196,7 +196,9 @@ class DataProduct:
         self.state.transforms[target].bound = dict(plan.values)
         self._save()
         if self.settings.run_dir is not None and not model and result.version is not None:
-            self._run_diff(target, plan)
+            from .versions import write_run_diff
+
+            write_run_diff(self, target, plan)
         if self.state.unit_cases.get(target):
             from .checks.runner import run_units
 
@@ -211,17 +213,9 @@ class DataProduct:
         ``to``: a run id (or a unique prefix) or a version number; default the version before the
         served one. ``versions()`` lists what is kept (``keep_versions`` in dp-notebook.yaml).
         """
-        from .build import _status_of, serving_select
-        from .versions import rollback
+        from .versions import rollback_port
 
-        result = rollback(self.workspace, self.engine, self.spec, port, to, serving_select=serving_select)
-        port_spec = next((p for p in self.spec.outputPorts if p.id == port), None)
-        if port_spec is not None and port_spec.kind == "files":
-            from .build import write_parquet_of
-
-            write_parquet_of(self.engine, self.workspace, self.id, port, self.spec.view_name(port_spec))
-        _status_of(self.workspace, self.id, port, "success", None, rows=result.rows, version=result.to_seq, run_id=result.to_run, rolled_back_from=result.from_seq)
-        return result
+        return rollback_port(self, port, to)
 
     def data_diff(self, port: str, *, against: str | None = None, sample: int = 10, namespace: dict[str, Any] | None = None):
         """What a change does to ``port``'s rows (``dp_notebook.datadiff``), compared by the port's key.
@@ -230,66 +224,9 @@ class DataProduct:
         nowhere: the staging is rolled back) against the rows it serves. With ``against`` (a
         kept version's run id, prefix or number): that version against the served rows.
         """
-        from .build import plan_build, serving_select
-        from .datadiff import compare
-        from .names import private_schema, quote
-        from .versions import choose, read_history
+        from .versions import port_diff
 
-        spec_port = self.spec.output_port(port)
-        view_schema, view = self.spec.view_name(spec_port)
-        served = f"{quote(view_schema)}.{quote(view)}"
-        key = spec_port.key_columns
-        pii = frozenset(self.state.pii_columns(port))
-        engine = self.engine
-        with self.workspace.metadata() as md:
-            rows = md.versions(self.id, port)
-        current = next((r for r in rows if r["serving"]), None)
-        served_label = f"served (version {current['seq']})" if current else "served"
-        with engine.connect(where=f"data diff of {port}") as con:
-            built = engine.has_relation(con, view_schema, view)
-            if against is not None:
-                if not built:
-                    raise DataProductError(f"diff --data {port} --against {against}: {port} is not built yet")
-                _, wanted = choose(rows, port, against)
-                from .engine.base import VersionRef
-
-                version = VersionRef.from_row(wanted)
-                old = f"({serving_select(spec_port, engine.version_relation(private_schema(self.id), version), list(version.columns))}) AS __dp_old"
-                return compare(con, old, served, target=port, key=key, pii=pii, sample=sample, old_label=f"version {wanted['seq']} (run {wanted['run_id']})", new_label=served_label)
-        if port not in self.state.transforms:
-            raise DataProductError(f"diff --data {port}: no transform builds {port} in this session: run its %%dataproduct transform cell first (or use --against RUN)")
-        if namespace is not None:
-            self.namespace = namespace
-        plan = plan_build(self.state, port, params=None, namespace=self.namespace, history=read_history(self.workspace, self.id, port), keep_versions=self.settings.keep_versions)
-        label = f"transform now (would be version {plan.seq}" + (f"; {plan.increment.describe()}" if plan.increment is not None else "") + ")"
-        if plan.increment is not None and plan.increment.nothing_new:
-            with engine.connect(where=f"data diff of {port}") as con:
-                return compare(con, served, served, target=port, key=key, pii=pii, sample=0, old_label=served_label, new_label=label)
-        with engine.transaction(plan, dry=True) as tx:
-            staged = tx.stage(plan)
-            new = f"({serving_select(spec_port, staged.relation, staged.columns)}) AS __dp_new"
-            return compare(tx.con, served if built else None, new, target=port, key=key, pii=pii, sample=sample, old_label=served_label, new_label=label)
-
-    def _run_diff(self, port: str, plan: Any) -> None:
-        """Under ``dp-notebook run``: what this build changed (the data diff against the version it
-        replaced) into ``<run dir>/<product>/data-diff-<port>.txt`` and ``.json``; the CLI prints it."""
-        import json
-
-        from .files import atomic_write
-
-        previous = plan.serving
-        if previous is None or not any(v.run_id == previous.run_id for v in plan.versions) or plan.keep_versions < 2:
-            return  # a first build, or no earlier version kept to compare with
-        try:
-            diff = self.data_diff(port, against=previous.run_id)
-        except DataProductError as exc:  # the build succeeded; the diff is a report about it
-            import warnings
-
-            warnings.warn(f"{port} was built, but its data diff could not be computed: {exc}", stacklevel=3)
-            return
-        folder = self.settings.run_dir / self.id
-        atomic_write(folder / f"data-diff-{port}.txt", str(diff) + "\n")
-        atomic_write(folder / f"data-diff-{port}.json", json.dumps(diff.to_dict(), indent=2, default=str))
+        return port_diff(self, port, against=against, sample=sample, namespace=namespace)
 
     def versions(self, port: str | None = None):
         """The versions of this product's ports (or one port): which one each serves, which are kept."""

@@ -123,7 +123,6 @@ def test_lint_and_export_on_notebook_and_spec(tmp_path, capsys):
 
 @pytest.mark.slow
 def test_catalog_docs_test_publish_commands(tmp_path, monkeypatch, capsys):
-    import pandas as pd
 
     import dp_notebook
 

@@ -2,11 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import shutil
-import subprocess
-import sys
-from pathlib import Path
 
 import duckdb
 import nbformat
@@ -14,7 +9,7 @@ import pytest
 
 from dp_notebook.catalog import Catalog
 
-from .conftest import REPO, run
+from .conftest import run
 
 pytestmark = pytest.mark.slow
 

@@ -407,7 +407,7 @@ def run_sql_rules(con: Any, relation: str, rules: list[dict[str, Any]], *, targe
 
     from ..errors import SpecError, SQLError
     from .model import CheckResult
-    from .quality import is_number, kind_of
+    from .values import is_number, kind_of
     from .readonly import read_only_query
 
     guard = guard or (lambda q, w: read_only_query(q, where=w))

@@ -18,6 +18,7 @@ from typing import Any
 
 from ..errors import SpecError, SQLError
 from ..render import format as fmt
+from .values import is_number, kind_of
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$")
@@ -115,26 +116,6 @@ def evaluate_slo(con: Any, relation: str, slo, *, target: str, now: _dt.datetime
         detail = str(exc).splitlines()[0].split(": ", 1)[-1] if isinstance(exc, SQLError) else str(exc).splitlines()[0]
         raise SQLError(f"SLO {name!r} on {target}: {detail}") from None
     raise SpecError(f"unknown SLO type {slo.type!r}")
-
-
-def is_number(value: Any) -> bool:
-    """A value a ``mustBe*`` bound can judge: a number (booleans count as 0 and 1), not text or a date."""
-    import decimal
-
-    return isinstance(value, (int, float, decimal.Decimal))
-
-
-def kind_of(value: Any) -> str:
-    """What a value is, in words, without showing it (it may be PII)."""
-    if value is None:
-        return "NULL"
-    if isinstance(value, str):
-        return "text"
-    if isinstance(value, _dt.datetime):
-        return "a timestamp"
-    if isinstance(value, _dt.date):
-        return "a date"
-    return f"a {type(value).__name__} value"
 
 
 def _ident(name: str | None) -> str:

@@ -13,12 +13,11 @@ from __future__ import annotations
 import difflib
 import inspect
 import time
-from pathlib import Path
 from typing import Any
 
 from ..errors import ExpectationError, SQLError
 from ..privacy import is_pii, mask_observed
-from .builtin import ALIASES, COLUMN_KWARGS, COMMON_KWARGS, EXPECTATIONS, Params, q
+from .builtin import ALIASES, COLUMN_KWARGS, COMMON_KWARGS, EXPECTATIONS, Params
 from .model import CheckResult, Expectation, SuiteResult
 
 _MASK = "***"

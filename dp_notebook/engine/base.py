@@ -176,3 +176,13 @@ def as_frame(source: Any) -> Any:
     if hasattr(value, "to_pandas"):  # pyarrow / polars
         return value.to_pandas()
     raise DataProductError(f"--from var:{source.ref}: the variable is a {type(value).__name__}, not a DataFrame, DuckDB relation or Arrow table")
+
+
+def processed_range(con: Any, plan: BuildPlan, relation: str) -> dict[str, Any]:
+    """What a time-range increment processed, to record: the newest value of its time column."""
+    from ..names import quote
+
+    inc = plan.increment
+    if inc is None or inc.mode != "time":
+        return {}
+    return {"end_at": con.execute(f"SELECT max({quote(inc.config.time_column)}) FROM {relation}").fetchone()[0]}

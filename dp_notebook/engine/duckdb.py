@@ -30,7 +30,7 @@ from typing import Any
 from ..errors import DataProductError, SQLError
 from ..names import literal, quote
 from ..redact import KEYED_HASH, register_keyed_hash
-from .base import SEQ_COLUMNS, BuildPlan, Staged, VersionRef, as_frame, first_line, version_filter
+from .base import SEQ_COLUMNS, BuildPlan, Staged, VersionRef, as_frame, first_line, processed_range, version_filter
 
 
 class DuckDBConnection:
@@ -346,10 +346,7 @@ class _Transaction:
         return view
 
     def _processed(self, plan: BuildPlan, relation: str) -> dict[str, Any]:
-        inc = plan.increment
-        if inc is None or inc.mode != "time":
-            return {}
-        return {"end_at": self.con.execute(f"SELECT max({quote(inc.config.time_column)}) FROM {relation}").fetchone()[0]}
+        return processed_range(self.con, plan, relation)
 
     # -- publishing ----------------------------------------------------------------------------
     def swap(self, plan: BuildPlan, staged: Staged, serving: Any) -> str | None:

@@ -15,7 +15,7 @@ from typing import Any
 from . import format as fmt
 from .bundle import mimebundle
 from .checks import counts
-from .html import badge, card, esc, status_badge
+from .html import badge, esc, status_badge
 
 
 def docs_link(path: Path, product: str, *, source: str = "workspace", label: str = "Open the documentation page") -> str:

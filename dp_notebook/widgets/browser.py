@@ -20,7 +20,6 @@ previews and no check results there.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from ..catalog import check_role, open_catalog, split_port_ref

@@ -20,7 +20,7 @@ import pytest
 
 import dp_notebook
 from dp_notebook.catalog import Catalog
-from dp_notebook.errors import ChecksFailed, ContractViolation, EngineError, SQLError
+from dp_notebook.errors import ChecksFailed, ContractViolation, SQLError
 
 from ..conftest import REPO, run
 
