@@ -196,7 +196,7 @@ class DataProduct:
         self.state.transforms[target].bound = dict(plan.values)
         self._save()
         if self.settings.run_dir is not None and not model and result.version is not None:
-            from .versions import write_run_diff
+            from .changes import write_run_diff
 
             write_run_diff(self, target, plan)
         if self.state.unit_cases.get(target):
@@ -213,7 +213,7 @@ class DataProduct:
         ``to``: a run id (or a unique prefix) or a version number; default the version before the
         served one. ``versions()`` lists what is kept (``keep_versions`` in dp-notebook.yaml).
         """
-        from .versions import rollback_port
+        from .changes import rollback_port
 
         return rollback_port(self, port, to)
 
@@ -224,7 +224,7 @@ class DataProduct:
         nowhere: the staging is rolled back) against the rows it serves. With ``against`` (a
         kept version's run id, prefix or number): that version against the served rows.
         """
-        from .versions import port_diff
+        from .changes import port_diff
 
         return port_diff(self, port, against=against, sample=sample, namespace=namespace)
 
