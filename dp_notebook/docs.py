@@ -21,7 +21,7 @@ def docs_model(dp: Any, *, files: dict[str, Any] | None = None) -> dict[str, Any
     from .checks.runner import latest_results
     from .errors import DataProductError
 
-    from .checks.quality import slo_name
+    from .spec.slo import slo_name
     from .render.quality import slo_threshold
 
     history: dict[str, list] = {}

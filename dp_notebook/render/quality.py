@@ -37,7 +37,7 @@ def value_formatter(kind: str):
 
 def slo_threshold(slo: Any) -> dict[str, float]:
     """``{"min": …}`` / ``{"max": …}`` of a declared SLO, in the unit of its history values."""
-    from ..checks.quality import parse_duration, parse_ratio
+    from ..spec.slo import parse_duration, parse_ratio
 
     kind = getattr(slo, "type", None)
     if kind == "freshness" and getattr(slo, "threshold", None) is not None:
@@ -75,7 +75,7 @@ def threshold_from_message(kind: str, message: str | None) -> dict[str, float]:
             num = lambda text: float(text.replace(",", ""))  # noqa: E731
             return {"min": num(lo), "max": num(hi)} if lo else {("min" if op == "≥" else "max"): num(one)}
         if kind == "freshness" and (m := _LIMIT.search(message)):
-            from ..checks.quality import parse_duration
+            from ..spec.slo import parse_duration
 
             return {"max": parse_duration(m.group(1)) / 3600}
         if kind == "sql":
@@ -88,7 +88,7 @@ def threshold_from_message(kind: str, message: str | None) -> dict[str, float]:
 def _declared(spec: Any) -> dict[tuple[str, str], Any]:
     if spec is None:
         return {}
-    from ..checks.quality import slo_name
+    from ..spec.slo import slo_name
 
     out = {}
     for port in getattr(spec, "outputPorts", []) or []:

@@ -200,7 +200,7 @@ _SLO_OPERATORS = ("mustBe", "mustBeGreaterThan", "mustBeGreaterOrEqualTo", "must
 
 
 def _sla(spec, port) -> list[dict[str, Any]]:
-    from ..checks.quality import parse_duration, parse_ratio
+    from .slo import parse_duration, parse_ratio
 
     out: list[dict[str, Any]] = []
     if spec.schedule:

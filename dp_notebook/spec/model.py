@@ -111,7 +111,7 @@ class SLO(_Model):
                 raise ValueError(f"a {self.type} objective needs '{key}'")
         if self.type == "rowCount" and self.min is None and self.max is None:
             raise ValueError("a rowCount objective needs 'min' or 'max'")
-        from ..checks.quality import parse_duration, parse_ratio
+        from .slo import parse_duration, parse_ratio
         from ..errors import SpecError
 
         try:  # a threshold that cannot be read fails here, with its line, not when the check runs
