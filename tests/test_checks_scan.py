@@ -163,3 +163,23 @@ def test_uniqueness_needs_no_group_by_when_there_are_no_duplicates():
     assert res.success and [r.unexpected_count for r in res.results] == [0, 0]
     assert not [s for s in seen if "GROUP BY" in s]
     assert any("bitstring_agg" in s for s in seen)  # the integer column is counted with a bitmap
+
+
+def test_the_engines_connection_takes_the_fast_paths_with_the_same_answers(monkeypatch):
+    # audits and `expect` on a workspace run on the engine's wrapped connection, not a bare DuckDB one:
+    # it must say it speaks DuckDB (bitmap uniqueness, exact counts by histogram, samples by row number)
+    from dp_notebook.engine.duckdb import DuckDBConnection, DuckDBEngine
+
+    con = duckdb.connect()
+    make(con)
+    expected = reference(con, "t")
+    seen: list[str] = []
+    execute = DuckDBConnection.execute
+    monkeypatch.setattr(DuckDBConnection, "execute", lambda self, sql, params=None: seen.append(sql) or execute(self, sql, params))
+    results = run_suite(DuckDBConnection(con, DuckDBEngine(None), where="audit"), "t", parse_suite(SUITE)).results
+    for i, (r, (count, rows)) in enumerate(zip(results, expected)):
+        assert (r.unexpected_count, r.success) == (count, count == 0), (i, r.name)
+        if count:
+            assert as_rows(r.unexpected_sample) == rows, (i, r.name)
+    assert any("bitstring_agg" in s for s in seen)
+    assert not [s for s in seen if s.startswith("SELECT * FROM t WHERE")]  # samples by row number, not a LIMIT query per check
