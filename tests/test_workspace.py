@@ -117,6 +117,19 @@ def test_a_transform_opens_the_workspace_file_once(dp, monkeypatch):
     assert dp.runs()["status"][0] == "failed" and served(dp) == 2
 
 
+def test_the_saved_state_is_rewritten_only_when_it_changes(dp):
+    # the CLI reads the notebook's state from this file; re-running a cell that changes nothing skips the write
+    path = dp.workspace.state_path(dp.id)
+    before = path.stat().st_ino  # every write replaces the file (a new inode)
+    dp.transform("items_v1", "SELECT id, label FROM raw")
+    assert path.stat().st_ino == before
+    dp.transform("items_v1", "SELECT id, label FROM raw WHERE id < 3")
+    assert path.stat().st_ino != before and "WHERE id < 3" in path.read_text()
+    path.unlink()  # removed (or rewritten by another kernel) behind our back: written again
+    dp.transform("items_v1", "SELECT id, label FROM raw WHERE id < 3")
+    assert "WHERE id < 3" in path.read_text()
+
+
 def test_unknown_port_and_input(dp):
     with pytest.raises(PortNotFound, match="output ports: items_v1, items_v2"):
         dp.transform("items_v3", "SELECT 1")
