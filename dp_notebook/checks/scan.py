@@ -391,8 +391,8 @@ def without_filter(sql: str) -> str:
         at = _find_outside_quotes(sql, _FILTER, pos)
         if at < 0:
             return sql
-        where_end = _closing(sql, at + len(" FILTER "))
-        call_start = _opening(sql, at - 1) if at > 0 and sql[at - 1] == ")" else -1
+        where_end = _matching(sql, at + len(" FILTER "))
+        call_start = _matching(sql, at - 1) if at > 0 and sql[at - 1] == ")" else -1
         name_start = call_start
         while name_start > 0 and (sql[name_start - 1].isalnum() or sql[name_start - 1] == "_"):
             name_start -= 1
@@ -442,35 +442,17 @@ def _find_outside_quotes(sql: str, text: str, start: int) -> int:
     return at
 
 
-def _closing(sql: str, open_at: int) -> int:
-    """The index of the parenthesis closing the one at ``open_at`` (-1 if none)."""
+def _matching(sql: str, at: int) -> int:
+    """The index of the parenthesis matching the one at ``at`` (-1 if none), outside quotes."""
     spans = _quote_spans(sql)
+    step, same = (1, "(") if sql[at] == "(" else (-1, ")")
     depth = 0
-    for i in range(open_at, len(sql)):
-        if any(a <= i <= b for a, b in spans):
+    for i in range(at, len(sql) if step == 1 else -1, step):
+        if sql[i] not in "()" or any(a <= i <= b for a, b in spans):
             continue
-        if sql[i] == "(":
-            depth += 1
-        elif sql[i] == ")":
-            depth -= 1
-            if depth == 0:
-                return i
-    return -1
-
-
-def _opening(sql: str, close_at: int) -> int:
-    """The index of the parenthesis opened for the one at ``close_at`` (-1 if none)."""
-    spans = _quote_spans(sql)
-    depth = 0
-    for i in range(close_at, -1, -1):
-        if any(a <= i <= b for a, b in spans):
-            continue
-        if sql[i] == ")":
-            depth += 1
-        elif sql[i] == "(":
-            depth -= 1
-            if depth == 0:
-                return i
+        depth += 1 if sql[i] == same else -1
+        if depth == 0:
+            return i
     return -1
 
 
