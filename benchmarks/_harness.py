@@ -44,15 +44,17 @@ def run_case(code: str, tmpdir: str, name: str) -> dict:
 
 
 def compare(cases: dict[str, str], tmpdir: str, repeat: int = 3) -> dict[str, dict]:
-    """Run every case ``repeat`` times, interleaved; medians of wall time and peak RSS."""
+    """Run every case ``repeat`` times, interleaved; the median of every number a run reports
+    (wall time, peak RSS and whatever the case put in ``RESULT``)."""
     samples: dict[str, list[dict]] = {k: [] for k in cases}
     for _ in range(repeat):
         for name, code in cases.items():
             samples[name].append(run_case(code, tmpdir, name))
-    return {
-        name: {"wall_s": statistics.median(s["wall_s"] for s in runs), "peak_rss_mb": statistics.median(s["peak_rss_mb"] for s in runs), "runs": len(runs)}
-        for name, runs in samples.items()
-    }
+    out = {}
+    for name, runs in samples.items():
+        keys = [k for k, v in runs[0].items() if isinstance(v, (int, float)) and not isinstance(v, bool)]
+        out[name] = {k: statistics.median(r[k] for r in runs) for k in keys} | {"runs": len(runs), "samples": runs}
+    return out
 
 
 def machine() -> str:

@@ -28,7 +28,7 @@ def make_catalog(root: Path, products: int = 500, ports: int = 5) -> None:
             "version": 1, "id": pid, "title": f"Product {i}", "owner": f"team_{i % 25}", "domain": f"domain_{i % 10}", "description": f"Data about thing {i}",
             "status": "active", "archetype": ["source-aligned", "aggregate", "consumer-aligned"][i % 3], "tags": [f"tag{i % 7}"],
             "outputPorts": [
-                {"id": f"port_{j}_v1", "location": f"team_{i % 25}.p{i}_{j}", "description": f"Port {j} of product {i}", "containsPii": j == 0, "rolesAllowed": [], "contractId": f"{pid}-port_{j}_v1",
+                {"id": f"port_{j}_v1", "name": f"port_{j}", "version": "1.0.0", "location": f"team_{i % 25}.p{i}_{j}", "description": f"Port {j} of product {i}", "containsPii": j == 0, "rolesAllowed": [], "contractId": f"{pid}-port_{j}_v1",
                  "columns": [{"name": f"col_{k}", "type": "string", "classification": "internal", "pii": False} for k in range(12)]}
                 for j in range(ports)
             ],

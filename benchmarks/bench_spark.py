@@ -97,7 +97,7 @@ def main() -> None:
         lines.append(f"| {label} | {med[key]['transform_s']:.2f} | {med[key]['transform_s'] / base['transform_s']:.2f}× | {med[key]['wall_s']:.2f} |")
     lines += [
         "",
-        f"Goal: the Spark engine within 1.3× of plain PySpark on the same SQL: {'met' if med['dp_spark']['transform_s'] / base['transform_s'] <= 1.3 else 'not met'} "
+        f"Goal: the Spark engine within 1.25× of plain PySpark on the same SQL (issue 20; 1.3× in issue 11): {'met' if med['dp_spark']['transform_s'] / base['transform_s'] <= 1.25 else 'not met'} "
         f"({med['dp_spark']['transform_s'] / base['transform_s']:.2f}×). The difference is the audit, a second pass over the written rows; the contract's `unique` check "
         "is a second shuffle (count distinct) that plain Spark does not do. Start-up (wall s) also includes the workspace's persistent Hive metastore "
         f"({statistics.median(s.get('startup_s', 0) for s in samples['dp_spark']):.1f} s once per kernel; plain PySpark here keeps none).",

@@ -182,17 +182,18 @@ class DataProduct:
         self._save()
         if not model:
             self.spec.output_port(target)  # PortNotFound before anything is read
-        history = read_history(self.workspace, self.id, target)
-        plan = plan_build(
-            self.state, target, params=None, namespace=namespace, history=history, keep_versions=self.settings.keep_versions,
-            full_refresh=full_refresh, start=start, end=end,
-        )
         if progress is None:
             from .render.progress import Progress
 
             # a themed line in the notebook while it runs; nothing under dp-notebook run, CI or scripts
             progress = Progress(target, enabled=not self.settings.unattended, stages=("staging", "checks", "swap"))
-        result = run_build(self.workspace, self.engine, plan, progress=progress)
+        with self.workspace.one_connection():  # history, run record, transaction and results: the file opened once
+            history = read_history(self.workspace, self.id, target)
+            plan = plan_build(
+                self.state, target, params=None, namespace=namespace, history=history, keep_versions=self.settings.keep_versions,
+                full_refresh=full_refresh, start=start, end=end,
+            )
+            result = run_build(self.workspace, self.engine, plan, progress=progress)
         self.state.transforms[target].bound = dict(plan.values)
         self._save()
         if self.settings.run_dir is not None and not model and result.version is not None:

@@ -177,9 +177,19 @@ class ProductState:
         }
 
     def save(self, path: Path) -> None:
+        """Write the state to ``path``, unless this object wrote the same state there last and the file is
+        untouched since (re-running a cell changes nothing: no YAML dump, no fsync)."""
+        import json
+
         from .files import atomic_write
 
-        atomic_write(path, _dump(self.to_dict()))
+        data = self.to_dict()
+        fingerprint = json.dumps({k: v for k, v in data.items() if k != "saved_at"}, default=str)
+        written = getattr(self, "_written", None)
+        if written is not None and written[:2] == (str(path), fingerprint) and written[2] == _stamp(path):
+            return
+        atomic_write(path, _dump(data))
+        self._written = (str(path), fingerprint, _stamp(path))
 
     @classmethod
     def restore(cls, loaded: Any, path: Path) -> ProductState:
@@ -209,6 +219,14 @@ class ProductState:
         state.examples = list(data.get("examples") or [])
         state.saved_at = data.get("saved_at")
         return state
+
+
+def _stamp(path: Path) -> tuple[int, int] | None:
+    try:
+        st = Path(path).stat()
+    except OSError:
+        return None
+    return st.st_mtime_ns, st.st_size
 
 
 def _dump(data: dict[str, Any]) -> str:

@@ -65,6 +65,7 @@ class Workspace:
         self._resolved = False  # settings given by the caller are kept as they are
         self._overrides = {k: v for k, v in (("lock_timeout", lock_timeout), ("duckdb", duckdb_config)) if v is not None}
         self._checked = False
+        self._held: Any = None  # the connection of an open ``one_connection()`` block
 
     @property
     def settings(self):
@@ -113,6 +114,11 @@ class Workspace:
         """
         import duckdb
 
+        if self._held is not None:
+            if read_only:  # DuckDB refuses a second connection to the file with another configuration
+                raise DataProductError("internal error: a read-only connection was asked for inside Workspace.one_connection(); open it after the block")
+            yield self._held
+            return
         settings = self.settings
         config = dict(settings.duckdb)
         if read_only:
@@ -155,6 +161,27 @@ class Workspace:
             yield con
         finally:
             con.close()
+
+    @contextmanager
+    def one_connection(self) -> Iterator[Any]:
+        """Every ``connect()`` in the block reuses one open connection (a transform's history, run
+        record, transaction and results): the file is opened once, not once per step. Statements
+        outside a transaction still commit one by one, so a run's start is recorded before its data
+        is written. Nested blocks share the outer one's connection.
+
+        >>> with ws.one_connection():       # doctest: +SKIP
+        ...     history = read_history(ws, "shop", "orders_v1")
+        ...     run_build(ws, engine, plan)
+        """
+        if self._held is not None:
+            yield self._held
+            return
+        with self.connect() as con:
+            self._held = con
+            try:
+                yield con
+            finally:
+                self._held = None
 
     @contextmanager
     def metadata(self) -> Iterator[Any]:

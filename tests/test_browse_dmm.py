@@ -74,9 +74,19 @@ class FakeDMM(BaseHTTPRequestHandler):
         if srv.fail_5xx > 0:
             srv.fail_5xx -= 1
             return self._reply(503, {"error": "busy"})
-        parts = self.path.strip("/").split("/")
+        path, _, query = self.path.partition("?")
+        parts = path.strip("/").split("/")
         if parts == ["api", "dataproducts"]:
             listing = sorted(PRODUCTS.values(), key=lambda p: p.get("id", ""), reverse=True)
+            if srv.page_size:  # Spring-style pages; later pages wait for srv.hold and may fail
+                number = int(dict(q.split("=", 1) for q in query.split("&") if "=" in q).get("p", 0))
+                if number and srv.hold is not None:
+                    srv.hold.wait(10)
+                if number == srv.fail_page:
+                    return self._reply(404, {"error": "page gone"})
+                size = srv.page_size
+                return self._reply(200, {"content": listing[number * size:(number + 1) * size], "number": number, "size": size,
+                                         "totalPages": -(-len(listing) // size), "totalElements": len(listing)})
             return self._reply(200, listing if srv.page_key is None else {srv.page_key: listing, "totalElements": len(listing)})
         if len(parts) == 3 and parts[:2] == ["api", "dataproducts"] and parts[2] in PRODUCTS:
             return self._reply(200, PRODUCTS[parts[2]])
@@ -100,7 +110,7 @@ def no_key(monkeypatch):
 
 @pytest.fixture
 def dmm():
-    with serve(FakeDMM, requests=[], key=None, fail_5xx=0, page_key=None) as srv:
+    with serve(FakeDMM, requests=[], key=None, fail_5xx=0, page_key=None, page_size=0, hold=None, fail_page=None) as srv:
         yield srv
 
 
@@ -221,3 +231,72 @@ def test_widget_and_magic_browse_dmm_from_publish_to(dmm, ip, tmp_path):
 
     with pytest.raises(UsageError, match="nowhere does not exist"):
         ip.run_line_magic("dataproduct", f"browse --catalog {tmp_path / 'nowhere'}")
+
+
+ALL_PORTS = ["customers.people_v1", "orders.orders_v1", "orders.returns_v1", "stock.levels_v1"]
+
+
+def test_a_paged_listing_shows_its_first_page_while_the_rest_loads(dmm):
+    import threading
+
+    dmm.page_size, dmm.hold = 1, threading.Event()  # one product a page; pages after the first wait
+    state = BrowserState(url(dmm), background=True)
+    assert state.loading and [e["key"] for e in state.results()] == ["stock.levels_v1"]  # the first page, at once
+    assert state.count() == 1 and state.facets()["domain"] == ["warehouse"]
+    dmm.hold.set()
+    state.catalog.wait()
+    assert not state.loading and [e["key"] for e in state.results()] == ALL_PORTS and state.count() == 4
+    assert state.facets()["domain"] == ["logistics", "sales", "warehouse"] and state.catalog.announced == 3
+    assert state.select("customers.people_v1")["port"]["columns"][1]["pii"] is True
+    # without background, every page is read before the listing is shown (the CLI, scripts)
+    dmm.requests.clear()
+    assert [e["key"] for e in BrowserState(url(dmm)).results()] == ALL_PORTS
+    assert [p for p, _ in dmm.requests] == ["/api/dataproducts", "/api/dataproducts?p=1&size=1", "/api/dataproducts?p=2&size=1"]
+
+
+def test_a_product_on_a_page_still_loading_is_waited_for(dmm):
+    import threading
+
+    dmm.page_size, dmm.hold = 1, threading.Event()
+    state = BrowserState(url(dmm), background=True)
+    threading.Timer(0.2, dmm.hold.set).start()
+    assert state.catalog.summary("customers")["title"] == "Customers"  # on the last page: summary() waits for it
+
+
+def test_a_later_page_that_fails_is_reported_not_lost(dmm, ip):
+    from dp_notebook.widgets.widget import PortBrowser
+
+    dmm.page_size, dmm.fail_page = 1, 2
+    state = BrowserState(url(dmm), background=True)
+    with pytest.raises(CatalogError, match=r"p=2&size=1: 404"):
+        state.catalog.wait()
+    assert [e["key"] for e in state.results()] == ["orders.orders_v1", "orders.returns_v1", "stock.levels_v1"]
+    widget = PortBrowser(url(dmm))
+    _until(lambda: widget.loading == "")
+    assert "the listing is incomplete" in widget.error and "404" in widget.error and widget.total == 3
+
+
+def test_the_widget_counts_everything_once_the_listing_is_in(dmm):
+    import threading
+
+    from dp_notebook.widgets.widget import PortBrowser
+
+    dmm.page_size, dmm.hold = 1, threading.Event()
+    widget = PortBrowser(url(dmm))
+    assert widget.total == 1 and widget.loading == "loading the rest of 3 products…"
+    html = widget._repr_mimebundle_()
+    html = (html[0] if isinstance(html, tuple) else html)["text/html"]
+    assert "more products still loading" in html and "Stock levels" in html
+    dmm.hold.set()
+    _until(lambda: widget.loading == "")
+    assert widget.total == 4 and [r["key"] for r in widget.rows] == ALL_PORTS and widget.facets["domain"] == ["logistics", "sales", "warehouse"]
+    assert widget.error == ""
+
+
+def _until(condition, timeout: float = 10.0) -> None:
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.02)

@@ -163,3 +163,52 @@ def test_uniqueness_needs_no_group_by_when_there_are_no_duplicates():
     assert res.success and [r.unexpected_count for r in res.results] == [0, 0]
     assert not [s for s in seen if "GROUP BY" in s]
     assert any("bitstring_agg" in s for s in seen)  # the integer column is counted with a bitmap
+
+
+def test_the_engines_connection_takes_the_fast_paths_with_the_same_answers(monkeypatch):
+    # audits and `expect` on a workspace run on the engine's wrapped connection, not a bare DuckDB one:
+    # it must say it speaks DuckDB (bitmap uniqueness, exact counts by histogram, samples by row number)
+    from dp_notebook.engine.duckdb import DuckDBConnection, DuckDBEngine
+
+    con = duckdb.connect()
+    make(con)
+    expected = reference(con, "t")
+    seen: list[str] = []
+    execute = DuckDBConnection.execute
+    monkeypatch.setattr(DuckDBConnection, "execute", lambda self, sql, params=None: seen.append(sql) or execute(self, sql, params))
+    results = run_suite(DuckDBConnection(con, DuckDBEngine(None), where="audit"), "t", parse_suite(SUITE)).results
+    for i, (r, (count, rows)) in enumerate(zip(results, expected)):
+        assert (r.unexpected_count, r.success) == (count, count == 0), (i, r.name)
+        if count:
+            assert as_rows(r.unexpected_sample) == rows, (i, r.name)
+    assert any("bitstring_agg" in s for s in seen)
+    assert not [s for s in seen if s.startswith("SELECT * FROM t WHERE")]  # samples by row number, not a LIMIT query per check
+
+
+@pytest.mark.parametrize(
+    ("aggregate", "expected"),
+    [
+        ('count(*) FILTER (WHERE "a" IS NULL)', 'count(CASE WHEN "a" IS NULL THEN 1 END)'),
+        ('min(rowid, 5) FILTER (WHERE true AND "b" > $p0)', 'min(CASE WHEN true AND "b" > $p0 THEN rowid END, 5)'),
+        ('coalesce(bit_count(bitstring_agg("id", 1, 9) FILTER (WHERE "id" IS NOT NULL)), 0)', 'coalesce(bit_count(bitstring_agg(CASE WHEN "id" IS NOT NULL THEN "id" END, 1, 9)), 0)'),
+        ('count(DISTINCT ("a", "b")) FILTER (WHERE x)', 'count(DISTINCT CASE WHEN x THEN ("a", "b") END)'),
+        ('count(*) FILTER (WHERE true) + count("a") FILTER (WHERE true)', 'count(*) + count("a")'),
+        # quotes may hold anything; aggregates that keep NULLs (list) keep their FILTER
+        ("""avg("a (") FILTER (WHERE "c" = 'x) FILTER (WHERE y')""", """avg(CASE WHEN "c" = 'x) FILTER (WHERE y' THEN "a (" END)"""),
+        ('list(CAST("c" AS VARCHAR)) FILTER (WHERE "c" IS NOT NULL)', 'list(CAST("c" AS VARCHAR)) FILTER (WHERE "c" IS NOT NULL)'),
+    ],
+)
+def test_fused_aggregates_are_written_without_filter_clauses(aggregate, expected):
+    assert scan_mod.without_filter(aggregate) == expected
+
+
+@pytest.mark.parametrize("rows", [0, 20])
+def test_the_rewritten_scan_counts_zero_where_nothing_matches(rows):
+    # count(*) FILTER counts 0 on no rows and on a condition that is never true (or NULL); so must its rewrite
+    con = duckdb.connect()
+    con.execute(f"CREATE TABLE t AS SELECT range AS id, NULL::INTEGER AS n FROM range({rows})")
+    suite = parse_suite([{"not_null": {"column": "id", "row_condition": "n > 1"}}, {"between": {"column": "id", "min_value": 0, "max_value": 5, "row_condition": "n > 1"}},
+                         {"unique": {"column": "id", "row_condition": "n > 1"}}, {"expect_table_row_count_to_be_between": {"min_value": 0}}])
+    results = run_suite(con, "t", suite).results
+    assert [r.unexpected_count for r in results[:3]] == [0, 0, 0] and all(r.success for r in results)
+    assert results[3].observed_value == rows

@@ -86,12 +86,14 @@ def test_widget_syncs_state_and_has_static_fallback(catalog):
     assert w.detail["port"]["id"] == "people_v1" and w.preview_data["row_count"] == 50
     w.selected = "leads.nope"
     assert "no output port 'nope'" in w.error
+    w.query = ""
     bundle = w._repr_mimebundle_()
     data = bundle[0] if isinstance(bundle, tuple) else bundle
     assert "application/vnd.jupyter.widget-view+json" in data
     assert "leads.people_v1" in data["text/plain"]
     html = data["text/html"]
-    assert "<script>x" not in html and "&lt;script&gt;" in html and "<b>list</b>" not in html
+    assert "<script>x" not in html and "<b>list</b>" not in html and "Staff &lt;b&gt;list&lt;/b&gt;" in html  # escaped
+    assert "hr.people_v1" in html and "roles: hr · 2 columns" in html
 
 
 def test_500_products_search_is_fast(tmp_path):

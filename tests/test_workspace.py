@@ -100,6 +100,36 @@ def test_interrupt_in_audit_rolls_back(dp, monkeypatch):
     assert runs["status"][0] == "aborted" and "interrupted" in runs["error"][0]
 
 
+def test_a_transform_opens_the_workspace_file_once(dp, monkeypatch):
+    # history, run record, transaction, results: one connection, not one per step (each open costs ~10 ms)
+    import duckdb
+
+    opened = []
+    real = duckdb.connect
+    monkeypatch.setattr(duckdb, "connect", lambda *a, **k: opened.append(str(a[0] if a else k.get("database"))) or real(*a, **k))
+    dp.transform("items_v1", "SELECT id, label FROM raw WHERE id < 3")
+    assert [p for p in opened if p.endswith("warehouse.duckdb")] == [str(dp.workspace.db_path)]
+    assert served(dp) == 2
+    runs = dp.runs()
+    assert list(runs["status"][:2]) == ["success", "success"] and runs["rows"][0] == 2
+    with pytest.raises(SQLError):  # a failed run is recorded on the same connection, after the rollback
+        dp.transform("items_v1", "SELECT id, label FROM nowhere")
+    assert dp.runs()["status"][0] == "failed" and served(dp) == 2
+
+
+def test_the_saved_state_is_rewritten_only_when_it_changes(dp):
+    # the CLI reads the notebook's state from this file; re-running a cell that changes nothing skips the write
+    path = dp.workspace.state_path(dp.id)
+    before = path.stat().st_ino  # every write replaces the file (a new inode)
+    dp.transform("items_v1", "SELECT id, label FROM raw")
+    assert path.stat().st_ino == before
+    dp.transform("items_v1", "SELECT id, label FROM raw WHERE id < 3")
+    assert path.stat().st_ino != before and "WHERE id < 3" in path.read_text()
+    path.unlink()  # removed (or rewritten by another kernel) behind our back: written again
+    dp.transform("items_v1", "SELECT id, label FROM raw WHERE id < 3")
+    assert "WHERE id < 3" in path.read_text()
+
+
 def test_unknown_port_and_input(dp):
     with pytest.raises(PortNotFound, match="output ports: items_v1, items_v2"):
         dp.transform("items_v3", "SELECT 1")

@@ -22,8 +22,9 @@ from .local import CATALOG_FORMAT, Catalog
 __all__ = ["CATALOG_FORMAT", "Catalog", "check_role", "open_catalog", "read_port", "schema", "split_port_ref", "validate_payload"]
 
 
-def open_catalog(source: Any, *, api_key: Any = None) -> Any:
-    """A catalog directory, or a Data Mesh Manager given as an http(s) URL or a configured client."""
+def open_catalog(source: Any, *, api_key: Any = None, background: bool = False) -> Any:
+    """A catalog directory, or a Data Mesh Manager given as an http(s) URL or a configured client
+    (``background``: its listing's later pages load in a thread, see ``DataMeshManagerCatalog``)."""
     from .remote import DataMeshManagerClient
 
     if isinstance(source, str) and source.lower().startswith(("http://", "https://")):
@@ -35,7 +36,7 @@ def open_catalog(source: Any, *, api_key: Any = None) -> Any:
     if isinstance(source, DataMeshManagerClient):
         from .dmm import DataMeshManagerCatalog
 
-        return DataMeshManagerCatalog(source)
+        return DataMeshManagerCatalog(source, background=background)
     return Catalog.open(Path(source))
 
 

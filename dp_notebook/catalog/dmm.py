@@ -96,46 +96,116 @@ class DataMeshManagerCatalog:
     """A Data Mesh Manager read like a catalog directory: ``root``, ``products()``, ``port()``.
 
     Products come from the listing (one request per page of it); a port's columns from its data
-    contract, fetched when the port is opened.
+    contract, fetched when the port is opened. With ``background=True`` the first page is read
+    and indexed before the constructor returns and the other pages load in a thread (a browser's
+    first view of a company's mesh need not wait for all of it): ``loading`` says whether they
+    still are, ``wait()`` waits for them (and raises what stopped them), ``on_loaded`` is called
+    when they are in. ``products()``, ``summary()`` and ``port()`` wait when they must.
 
     >>> DataMeshManagerCatalog(DataMeshManagerClient("https://dmm.example.com")).products()  # doctest: +SKIP
     """
 
-    def __init__(self, client: DataMeshManagerClient) -> None:
+    def __init__(self, client: DataMeshManagerClient, *, background: bool = False) -> None:
+        import threading
+
+        from .search import PortIndex
+
         self.client = client
         self.root = client.url
+        self._summaries: dict[str, dict[str, Any]] = {}
+        self._index = PortIndex.in_memory()
+        self._problems: list[str] = []  # products left out of pages read in the background, warned in wait()
+        self._failure: BaseException | None = None
+        self._done = threading.Event()
+        self._callbacks: list[Any] = []
+        pages = client.pages()
+        self._add(next(pages, []), warn=True)  # what stops the first page (unreachable, not a listing) raises here
+        if background:
+            threading.Thread(target=self._load, args=(pages,), name="dp-notebook DMM listing", daemon=True).start()
+        else:
+            self._load(pages, warn=True)
+            self.wait()
+
+    # -- loading ---------------------------------------------------------------------------------
+    def _add(self, docs: list[dict[str, Any]], *, warn: bool) -> None:
         import warnings
 
         summaries = []
-        for doc in client.list_products():
+        for doc in docs:
             try:
                 summaries.append(dmm_summary(doc))
             except CatalogError as exc:  # as in a catalog folder: one malformed product does not hide the others
-                warnings.warn(f"{client.url}: a product left out: {exc}", stacklevel=2)
-        self._summaries = {s["id"]: s for s in sorted(summaries, key=lambda s: s["id"])}
-        self._index: Any = None
+                if warn:
+                    warnings.warn(f"{self.client.url}: a product left out: {exc}", stacklevel=4)
+                else:
+                    self._problems.append(f"{self.client.url}: a product left out: {exc}")
+        self._index.put_many(summaries)
+        for summary in summaries:
+            self._summaries[summary["id"]] = summary
 
+    def _load(self, pages: Any, *, warn: bool = False) -> None:
+        try:
+            for docs in pages:
+                self._add(docs, warn=warn)
+        except BaseException as exc:  # noqa: BLE001 - kept and raised by wait(), shown by the browser
+            self._failure = exc
+            if warn:
+                raise
+        finally:
+            self._done.set()
+            for callback in list(self._callbacks):
+                callback(self)
+
+    @property
+    def loading(self) -> bool:
+        """The listing's later pages are still being read."""
+        return not self._done.is_set()
+
+    @property
+    def announced(self) -> int | None:
+        """How many products the server said it lists (None if it did not say)."""
+        return getattr(self.client, "total", None)
+
+    def on_loaded(self, callback: Any) -> None:
+        """Call ``callback(catalog)`` once the listing is in (now, if it is)."""
+        self._callbacks.append(callback)
+        if not self.loading:
+            callback(self)
+
+    def wait(self, timeout: float | None = None) -> None:
+        """Wait for the whole listing; raises what stopped it (``CatalogError``), warns of products left out."""
+        import warnings
+
+        self._done.wait(timeout)
+        for problem in self._problems:
+            warnings.warn(problem, stacklevel=2)
+        self._problems.clear()
+        if self._failure is not None:
+            failure, self._failure = self._failure, None
+            raise failure
+
+    # -- reading -----------------------------------------------------------------------------------
     def products(self) -> list[dict[str, Any]]:
-        return list(self._summaries.values())
+        self.wait()
+        return [self._summaries[k] for k in sorted(self._summaries)]
 
-    def summary(self, product_id: str) -> dict[str, Any]:
+    def _summary(self, product_id: str) -> dict[str, Any]:
         if product_id not in self._summaries:
-            raise PortNotFound(f"no product {product_id!r} in Data Mesh Manager {self.root} (products: {', '.join(self._summaries) or 'none'})")
+            self.wait()  # perhaps on a page still loading
+        if product_id not in self._summaries:
+            raise PortNotFound(f"no product {product_id!r} in Data Mesh Manager {self.root} (products: {', '.join(sorted(self._summaries)) or 'none'})")
         return self._summaries[product_id]
 
-    def index(self) -> Any:
-        """The listing as a searchable port index (in memory: the listing is one paginated read)."""
-        from .search import PortIndex
+    def summary(self, product_id: str) -> dict[str, Any]:
+        return self._summary(product_id)
 
-        if self._index is None:
-            self._index = PortIndex.in_memory(self.products())
+    def index(self) -> Any:
+        """The listing as a searchable port index (in memory; while ``loading``, the pages read so far)."""
         return self._index
 
     def port(self, product_id: str, port_id: str) -> dict[str, Any]:
         """One port's summary entry, with its columns from the data contract; ``PortNotFound`` lists what there is."""
-        summary = self._summaries.get(product_id)
-        if summary is None:
-            raise PortNotFound(f"no product {product_id!r} in Data Mesh Manager {self.root} (products: {', '.join(self._summaries) or 'none'})")
+        summary = self._summary(product_id)
         port = next((p for p in summary["outputPorts"] if p["id"] == port_id), None)
         if port is None:
             raise PortNotFound(f"product {product_id!r} has no output port {port_id!r} (ports: {', '.join(p['id'] for p in summary['outputPorts']) or 'none'})")

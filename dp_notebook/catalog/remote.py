@@ -26,6 +26,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Iterator
 from typing import Any
 
 from ..errors import CatalogError, DataProductError, PublishError
@@ -79,17 +80,24 @@ class DataMeshManagerClient:
         """Every data product (DPS documents). The answer may be a list, or a page
         ``{"content"|"items": [...]}`` whose next pages are followed: a ``next`` link on this
         server, or Spring-style ``number``/``totalPages``/``last`` (next page ``?p=<number + 1>``)."""
-        items: list[dict[str, Any]] = []
+        return [doc for page in self.pages() for doc in page]
+
+    def pages(self) -> Iterator[list[dict[str, Any]]]:
+        """The listing one page at a time (see ``list_products``): a browser shows the first page
+        while the others load. ``total`` is the number of products the server announced, if it did."""
         path: str | None = "/api/dataproducts"
+        self.total: int | None = None
         for _ in range(_MAX_PAGES):
             data = self.get(path)
             page = data if isinstance(data, list) else next((data[k] for k in ("content", "items") if k in data), None) if isinstance(data, dict) else None
             if not isinstance(page, list) or not all(isinstance(p, dict) for p in page):
                 raise CatalogError(f"GET {self.url}{path}: expected a list of data products, got {_short(json.dumps(data).encode())}")
-            items += page
+            if isinstance(data, dict) and isinstance(data.get("totalElements"), int):
+                self.total = data["totalElements"]
             path = self._next_page(data) if isinstance(data, dict) and page else None
+            yield page
             if path is None:
-                return items
+                return
         raise CatalogError(f"GET {self.url}/api/dataproducts: more than {_MAX_PAGES} pages; is the server paging in a circle?")
 
     def _next_page(self, page: dict[str, Any]) -> str | None:

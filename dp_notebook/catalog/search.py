@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -78,6 +79,8 @@ class PortIndex:
 
     def __init__(self, con: sqlite3.Connection) -> None:
         self.con = con
+        # a Data Mesh Manager listing is indexed by a background thread while the browser reads it
+        self.lock = threading.RLock()
 
     @classmethod
     def in_memory(cls, products: list[dict[str, Any]] = ()) -> PortIndex:
@@ -113,21 +116,33 @@ class PortIndex:
     def put_many(self, products: Any, *, versions: dict[str, Any] | None = None, checks: dict[str, Any] | None = None) -> None:
         """Add products not in the index yet (one batch: building a whole index)."""
         rows, done = [], []
+        texts: dict[Any, str] = {}  # tag and role lists repeat across ports: each encoded once
         for product in products:
             version = (versions or {}).get(product["id"], product.get("catalog_version"))
-            rows += self._rows(product, (checks or {}).get(product["id"]))
+            rows += self._rows(product, (checks or {}).get(product["id"]), texts)
             done.append((product["id"], int(version) if version is not None else None))
-        self.con.executemany(f"INSERT OR REPLACE INTO ports VALUES ({', '.join('?' * 20)})", rows)
-        self.con.executemany("INSERT OR REPLACE INTO products VALUES (?, ?)", done)
+        with self.lock:
+            self.con.executemany(f"INSERT OR REPLACE INTO ports VALUES ({', '.join('?' * 20)})", rows)
+            self.con.executemany("INSERT OR REPLACE INTO products VALUES (?, ?)", done)
 
     @staticmethod
-    def _rows(product: dict[str, Any], checks: dict[str, Any] | None) -> list[tuple]:
+    def _rows(product: dict[str, Any], checks: dict[str, Any] | None, texts: dict[Any, str] | None = None) -> list[tuple]:
+        texts = {} if texts is None else texts
+
+        def encoded(values: list[str]) -> str:
+            key = tuple(values)
+            if key not in texts:
+                texts[key] = json.dumps(values)
+            return texts[key]
+
         rows = []
-        for i, e in enumerate(port_entries(product, checks)):
+        entries = port_entries(product, checks)
+        checks_text = json.dumps(entries[0]["checks"], default=str) if entries else "{}"  # one per product
+        for i, e in enumerate(entries):
             tagset = _SEP + _SEP.join(e["tags"]) + _SEP
-            rows.append((e["key"], e["product"], i, e["port"], e["title"], e["owner"], e["domain"], e["archetype"], e["status"], json.dumps(e["tags"]), tagset,
-                         int(e["pii"]), e["description"], e["location"], e["columns"], e["published_at"], json.dumps(e["checks"], default=str), e["version"],
-                         json.dumps(e["roles"]), e["_text"]))
+            rows.append((e["key"], e["product"], i, e["port"], e["title"], e["owner"], e["domain"], e["archetype"], e["status"], encoded(e["tags"]), tagset,
+                         int(e["pii"]), e["description"], e["location"], e["columns"], e["published_at"], checks_text, e["version"],
+                         encoded(e["roles"]), e["_text"]))
         return rows
 
     def drop(self, product_id: str) -> None:
@@ -149,33 +164,39 @@ class PortIndex:
         """Entries whose text contains every word of ``query`` and that match every filter, in catalog order."""
         where, args = _where(query, filters)
         page = f" LIMIT {int(limit)} OFFSET {int(offset)}" if limit is not None else ""
-        cur = self.con.execute(f"SELECT {', '.join(_FIELDS)} FROM ports WHERE {where} ORDER BY product, ord{page}", args)
-        return [_entry(row) for row in cur.fetchall()]
+        with self.lock:
+            rows = self.con.execute(f"SELECT {', '.join(_FIELDS)} FROM ports WHERE {where} ORDER BY product, ord{page}", args).fetchall()
+        return [_entry(row) for row in rows]
 
     def page(self, query: str = "", *, limit: int, **filters: Any) -> tuple[list[dict[str, Any]], int]:
         """The first ``limit`` matching entries and how many match, in one pass over the index."""
         where, args = _where(query, filters)
-        cur = self.con.execute(f"SELECT {', '.join(_FIELDS)}, count(*) OVER () FROM ports WHERE {where} ORDER BY product, ord LIMIT {int(limit)}", args)
-        rows = cur.fetchall()
+        with self.lock:
+            rows = self.con.execute(f"SELECT {', '.join(_FIELDS)}, count(*) OVER () FROM ports WHERE {where} ORDER BY product, ord LIMIT {int(limit)}", args).fetchall()
         return [_entry(row[:-1]) for row in rows], (rows[0][-1] if rows else 0)
 
     def count(self, query: str = "", **filters: Any) -> int:
         where, args = _where(query, filters)
-        return int(self.con.execute(f"SELECT count(*) FROM ports WHERE {where}", args).fetchone()[0])
+        with self.lock:
+            return int(self.con.execute(f"SELECT count(*) FROM ports WHERE {where}", args).fetchone()[0])
 
     def products_count(self) -> int:
-        return int(self.con.execute("SELECT count(*) FROM products").fetchone()[0])
+        with self.lock:
+            return int(self.con.execute("SELECT count(*) FROM products").fetchone()[0])
 
     def facets(self) -> dict[str, list[str]]:
         """The values the filters can take."""
-        out = {key: [r[0] for r in self.con.execute(f"SELECT DISTINCT {key} FROM ports WHERE {key} <> '' ORDER BY 1")] for key in ("domain", "archetype", "status")}
+        with self.lock:
+            out = {key: [r[0] for r in self.con.execute(f"SELECT DISTINCT {key} FROM ports WHERE {key} <> '' ORDER BY 1")] for key in ("domain", "archetype", "status")}
+            tag_lists = self.con.execute("SELECT DISTINCT tags FROM ports WHERE tags <> '[]'").fetchall()
         tags = set()
-        for (text,) in self.con.execute("SELECT DISTINCT tags FROM ports WHERE tags <> '[]'"):
+        for (text,) in tag_lists:
             tags.update(json.loads(text))
         return {"domain": out["domain"], "tag": sorted(tags), "archetype": out["archetype"], "status": out["status"]}
 
     def __len__(self) -> int:
-        return int(self.con.execute("SELECT count(*) FROM ports").fetchone()[0])
+        with self.lock:
+            return int(self.con.execute("SELECT count(*) FROM ports").fetchone()[0])
 
 
 def _where(query: str, filters: dict[str, Any]) -> tuple[str, list[Any]]:

@@ -34,7 +34,13 @@ from .base import SEQ_COLUMNS, BuildPlan, Staged, VersionRef, as_frame, first_li
 
 
 class DuckDBConnection:
-    """A DuckDB connection that raises only the toolkit's errors (``SQLError`` naming where and the line)."""
+    """A DuckDB connection that raises only the toolkit's errors (``SQLError`` naming where and the line).
+
+    ``dialect`` tells the checks they speak to DuckDB (``checks.scan.is_duckdb``): audits and
+    ``expect`` on the workspace then take DuckDB's fast paths (bitmap uniqueness, samples by row number).
+    """
+
+    dialect = "duckdb"
 
     def __init__(self, con: Any, engine: DuckDBEngine, *, where: str, line_offset: int = 0) -> None:
         self.raw = con
@@ -65,6 +71,10 @@ class DuckDBConnection:
     def df(self) -> Any:
         with self._engine.errors(self.where, self.line_offset):
             return self.raw.df()
+
+    def fetchnumpy(self) -> dict[str, Any]:
+        with self._engine.errors(self.where, self.line_offset):
+            return self.raw.fetchnumpy()
 
     def register(self, name: str, frame: Any) -> None:
         self.raw.register(name, frame)
@@ -323,19 +333,18 @@ class _Transaction:
         return sql, values
 
     def _profiled(self, plan: BuildPlan, statement: str, values: dict[str, Any]) -> tuple[int, dict[str, Any]]:
-        profile_path = self.engine.ws.root / f".profile-{plan.run_id}.json"
         raw = self.con.raw
-        raw.execute("PRAGMA enable_profiling = 'json'")
-        raw.execute(f"PRAGMA profiling_output = {literal(profile_path.as_posix())}")
+        raw.execute("PRAGMA enable_profiling = 'no_output'")  # kept in memory: no profile file written and read back
         try:
             # the user's SQL starts on the first line, so DuckDB's LINE n is the cell's line n + offset
             rows = self.con.execute(statement, values or None).fetchone()[0]
+            info = raw.get_profiling_information(format="json")
         finally:
             try:
                 raw.execute("PRAGMA disable_profiling")
             except Exception:  # noqa: BLE001 - an aborted transaction refuses even this; the error above tells why
                 pass
-        profile = _read_profile(profile_path)
+        profile = _profile_summary(info)
         profile["rows_written"] = rows
         return rows, profile
 
@@ -456,13 +465,12 @@ def table_ref(ref: str) -> str:
     return ".".join(quote(p) for p in parts)
 
 
-def _read_profile(path: Path) -> dict[str, Any]:
+def _profile_summary(text: str) -> dict[str, Any]:
+    """What the cost report keeps of DuckDB's profile of one statement (its JSON form)."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        data = json.loads(text)
+    except ValueError:
         return {}
-    finally:
-        path.unlink(missing_ok=True)
     query = data.get("query") or {}
     io = data.get("io") or {}
     system = data.get("system") or {}

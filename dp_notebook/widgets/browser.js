@@ -72,6 +72,8 @@ function render({ model, el: root }) {
     const rows = model.get("rows") || [];
     const total = model.get("total");
     countLine.textContent = total > rows.length ? `${count(total)} ports (first ${rows.length} shown)` : `${count(total)} port${total === 1 ? "" : "s"}`;
+    const loading = model.get("loading");
+    if (loading) countLine.textContent += ` · ${loading}`;
     if (!rows.length) {
       list.replaceChildren(el("div", { class: "dpn-empty" }, search.value ? `No port matches “${search.value}”.` : "No ports match these filters."));
       return;
@@ -143,6 +145,7 @@ function render({ model, el: root }) {
   renderFilters(); renderList(); renderDetail();
   model.on("change:rows", renderList);
   model.on("change:total", renderList);
+  model.on("change:loading", renderList);
   model.on("change:facets", renderFilters);
   model.on("change:selected", renderList);
   model.on("change:detail", renderDetail);

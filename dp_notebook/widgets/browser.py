@@ -38,8 +38,9 @@ class BrowserState:
     >>> BrowserState("https://dmm.example.com").select("shop.items_v1")["port"]["columns"]  # doctest: +SKIP
     """
 
-    def __init__(self, catalog_dir_or_url: Any, *, role: str | None = None, api_key: Any = None) -> None:
-        self.catalog = open_catalog(catalog_dir_or_url, api_key=api_key)
+    def __init__(self, catalog_dir_or_url: Any, *, role: str | None = None, api_key: Any = None, background: bool = False) -> None:
+        # background: a Data Mesh Manager's first page is listed at once, the rest as it arrives (``loading``)
+        self.catalog = open_catalog(catalog_dir_or_url, api_key=api_key, background=background)
         self.role = role
         # the catalog's port index (kept at publish time; for Data Mesh Manager built from the listing):
         # the first view reads no product summary
@@ -48,6 +49,11 @@ class BrowserState:
         self.filters: dict[str, Any] = {}
         self.selected: str | None = None
         self._products: dict[str, dict[str, Any]] | None = None
+
+    @property
+    def loading(self) -> bool:
+        """A Data Mesh Manager listing is still arriving: results, counts and facets are of what is in so far."""
+        return bool(getattr(self.catalog, "loading", False))
 
     @property
     def products(self) -> dict[str, dict[str, Any]]:

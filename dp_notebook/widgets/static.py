@@ -2,26 +2,36 @@
 
 from __future__ import annotations
 
-from ..render.html import badge, card, esc, table, text_table
+from ..render.html import badge, card, esc, text_table
+from .browser import MAX_LISTED
 
 
 def static_text(state) -> str:
-    rows = [[e["key"], e["owner"], e["location"], "PII" if e["pii"] else "", e["description"][:60]] for e in state.results()]
-    return f"{len(rows)} output ports in {state.catalog.root}\n" + text_table(["port", "owner", "location", "", "description"], rows)
+    found = state.results(limit=MAX_LISTED)
+    total = state.count()
+    rows = [[e["key"], e["owner"], e["location"], "PII" if e["pii"] else "", e["description"][:60]] for e in found]
+    return f"{total} output ports in {state.catalog.root}{_shown(len(found), total, state)}\n" + text_table(["port", "owner", "location", "", "description"], rows)
 
 
 def static_html(state) -> str:
-    parts = [f"<h4>Data products in <code>{esc(state.catalog.root)}</code>: {len(state.products)} products, {len(state.index)} output ports</h4>"]
-    for pid, p in sorted(state.products.items()):
-        parts.append(f"<h4>{esc(p.get('title') or pid)} <code>{esc(pid)}</code> <span class=\"dpn-muted\">{esc(p.get('owner') or '')}</span></h4>")
-        if p.get("description"):
-            parts.append(f"<div>{esc(p['description'])}</div>")
-        for port in p.get("outputPorts") or []:
-            flags = badge("PII", "pii") if port.get("containsPii") else ""
-            roles = ", ".join(port.get("rolesAllowed") or []) or "everyone"
-            cols = [[f"<code>{esc(c['name'])}</code>", esc(c.get("type")), esc(c.get("classification") or ""), badge("PII", "pii") if c.get("pii") else ""] for c in port.get("columns") or []]
-            parts.append(
-                f"<div><code>{esc(port.get('location'))}</code> {flags} roles: {esc(roles)} · contract <code>{esc(port.get('contractId'))}</code><br>{esc(port.get('description') or '')}</div>"
-                + (f"<details><summary>{len(cols)} columns</summary>{table(['column', 'type', 'classification', ''], cols, raw=True)}</details>" if cols else "")
-            )
+    """The first ``MAX_LISTED`` ports by product, from the port index alone: bounded like the widget's
+    first view, so a catalog of 10,000 products renders as fast as one of ten (no summary is read;
+    the widget shows a port's columns when it is selected)."""
+    found = state.results(limit=MAX_LISTED)
+    total = state.count()
+    parts = [f"<h4>Data products in <code>{esc(state.catalog.root)}</code>: {total} output ports{esc(_shown(len(found), total, state))}</h4>"]
+    product = None
+    for e in found:
+        if e["product"] != product:
+            product = e["product"]
+            parts.append(f"<h4>{esc(e['title'] or product)} <code>{esc(product)}</code> <span class=\"dpn-muted\">{esc(e['owner'])}</span></h4>")
+        flags = badge("PII", "pii") if e["pii"] else ""
+        roles = ", ".join(e["roles"]) or "everyone"
+        columns = f" · {e['columns']} columns" if e["columns"] else ""
+        parts.append(f"<div><b>{esc(e['port'])}</b> <code>{esc(e['location'])}</code> {flags} roles: {esc(roles)}{esc(columns)}<br>{esc(e['description'])}</div>")
     return card("".join(parts))
+
+
+def _shown(shown: int, total: int, state) -> str:
+    more = f" (first {shown} shown)" if total > shown else ""
+    return more + (" — more products still loading" if state.loading else "")

@@ -27,11 +27,27 @@ class PortBrowser(anywidget.AnyWidget):
     detail = traitlets.Dict().tag(sync=True)
     preview_data = traitlets.Dict().tag(sync=True)
     error = traitlets.Unicode("").tag(sync=True)
+    loading = traitlets.Unicode("").tag(sync=True)  # what is still arriving, in words ("" when all is in)
 
     def __init__(self, catalog_dir: str | Path, *, role: str | None = None, api_key: Any = None, **kwargs: Any) -> None:
-        self.state = BrowserState(catalog_dir, role=role, api_key=api_key)
+        # a Data Mesh Manager's first page shows at once; the rest of its listing arrives in the background
+        self.state = BrowserState(catalog_dir, role=role, api_key=api_key, background=True)
         super().__init__(facets=self.state.facets(), **kwargs)
         self._refresh()
+        if self.state.loading:
+            announced = getattr(self.state.catalog, "announced", None)
+            self.loading = f"loading the rest of {announced:,} products…" if announced else "loading more products…"
+            self.state.catalog.on_loaded(self._loaded)
+
+    def _loaded(self, catalog: Any) -> None:
+        """The whole listing is in (called from the loading thread): counts, facets and rows of all of it."""
+        try:
+            catalog.wait()
+        except DataProductError as exc:
+            self.error = f"the listing is incomplete: {exc}"
+        self.facets = self.state.facets()
+        self._refresh()
+        self.loading = ""
 
     @traitlets.observe("query", "filters")
     def _on_query(self, change: Any) -> None:
