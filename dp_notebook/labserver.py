@@ -39,14 +39,14 @@ def workspace_settings(root_dir: str | os.PathLike, notebook_dir: str | None = N
     first ``.dp/`` walking up — never above the server root here — else ``<root>/.dp``; then
     ``dp-notebook.yaml`` beside it (``catalog:`` included).
     """
-    from .settings import Settings, find_home
+    from .settings import Settings, find_home, home_is_set
 
     root = Path(root_dir).expanduser().resolve()
     here = (root / (notebook_dir or "")).resolve()
     if here != root and root not in here.parents:
         here = root
     home = find_home(here)
-    if home.parent != root and root not in home.parents and not os.environ.get("DP_NOTEBOOK_HOME"):
+    if home.parent != root and root not in home.parents and not home_is_set():
         home = root / ".dp"  # a .dp/ above the server root is not this server's to serve
     return Settings.resolve(home)
 

@@ -338,6 +338,11 @@ def git_root(start: Path) -> Path | None:
     return None
 
 
+def home_is_set(environ: Mapping[str, str] | None = None) -> bool:
+    """The workspace is named by ``DP_NOTEBOOK_HOME`` (not found by walking up)."""
+    return bool((os.environ if environ is None else environ).get("DP_NOTEBOOK_HOME"))
+
+
 def find_home(start: str | os.PathLike | None = None, environ: Mapping[str, str] | None = None) -> Path:
     """``DP_NOTEBOOK_HOME``, else the first ``.dp/`` walking up from ``start`` (to the git root), else ``start/.dp``."""
     env = os.environ if environ is None else environ

@@ -360,3 +360,21 @@ def test_run_artifacts_are_written_only_for_the_touched_product_when_it_changed(
     session.sync_artifacts("shop")  # nothing changed: not rewritten
     assert page.stat().st_mtime_ns == first
     assert not (tmp_path / "run" / "other").exists()
+
+
+def test_only_settings_reads_the_environment():
+    """One place per fact: the environment is read by ``settings.py``; the runner only sets the
+    kernel's variables for its start, GX's adapter only silences GX's progress bars."""
+    import ast
+
+    package = Path(dp_notebook.__file__).parent
+    allowed = {"settings.py", "runner.py", "checks/gx.py"}
+    readers = []
+    for path in sorted(package.rglob("*.py")):
+        rel = path.relative_to(package).as_posix()
+        if rel in allowed:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Attribute) and node.attr in ("environ", "getenv") and getattr(node.value, "id", None) == "os":
+                readers.append(f"{rel}:{node.lineno}")
+    assert readers == []
