@@ -177,3 +177,21 @@ def test_a_next_page_on_another_server_is_not_followed(monkeypatch):
     with serve(PagedDMM, requests=[], next_link="http://elsewhere.example/api/dataproducts?p={page}") as srv:
         with pytest.raises(CatalogError, match="another server"):
             BrowserState(url(srv))
+
+
+def test_reading_a_port_loads_no_jsonschema(tmp_path):
+    """``use`` and the browser validate every summary they read; jsonschema's import builds its
+    format checkers' grammars (about a second), so the read path uses the compiled validator."""
+    cat = Catalog.create(tmp_path / "catalog")
+    publish(cat, "shop", 1)
+    code = textwrap.dedent(f"""
+        import sys
+        from dp_notebook.catalog import Catalog, check_role
+        c = Catalog.open({str(tmp_path / "catalog")!r})
+        e = c.port("shop", "port1_v1")
+        check_role(e, None, "shop.port1_v1")
+        print(sorted(m for m in sys.modules if m.split(".")[0] in ("jsonschema", "lark", "rfc3987_syntax")))
+    """)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(REPO)}, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]"
