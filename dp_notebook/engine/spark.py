@@ -17,9 +17,11 @@ range, new files, or new and changed rows) and writes the new version as the
 served rows it does not replace plus the new ones. Plain Parquet tables cannot
 be updated in place, so unlike DuckDB's layered tables an increment rewrites
 the port's files — the transform itself reads only the new data. The version
-is recorded in the workspace's metadata right after the swap: a process
-killed in between leaves the views ahead of the record, and the next run
-rebuilds from the recorded version (the same data again, no loss).
+is recorded in the workspace's metadata right after the swap. Recording that
+fails (a locked or full workspace) puts the views back on the last good table
+before this run's table is dropped; a process killed in between leaves the
+views ahead of the record, and the next run rebuilds from the recorded version
+(the same data again, no loss).
 
 Locally the metastore (Derby) and the warehouse live in ``.dp/spark/`` of the
 workspace, so tables survive a kernel restart; one Spark session (one JVM)
@@ -174,20 +176,27 @@ class SparkEngine:
                 pass
 
     def rollback(self, schema: str, target: str, view: tuple[str, str] | None, version: Any, serving: Any, record: Any) -> str | None:
-        """Re-point ``target``'s views at a kept ``version``'s table, then record it."""
+        """Re-point ``target``'s views at a kept ``version``'s table, then record it (the views go back when recording fails)."""
         spark = self.spark
+        moved: list[tuple[str, str | None]] = []
         with self.errors(f"rollback {target}"):
             if not spark.catalog.tableExists(f"{schema}.{version.relation}"):
                 raise DataProductError(f"rollback {target}: the table of version {version.seq} ({schema}.{version.relation}) is gone from Spark's warehouse")
             source = f"{q(schema)}.{q(version.relation)}"
+            moved.append((f"{q(schema)}.{q(target)}", self._view_text(schema, target)))
             spark.sql(f"CREATE OR REPLACE VIEW {q(schema)}.{q(target)} AS SELECT * FROM {source}")
             served = None
             if view is not None:
                 self._ensure_db(view[0])
+                moved.append((f"{q(view[0])}.{q(view[1])}", self._view_text(view[0], view[1])))
                 spark.sql(f"CREATE OR REPLACE VIEW {q(view[0])}.{q(view[1])} AS {to_spark(serving(f'{quote(schema)}.{quote(version.relation)}'), where=f'rollback {target}')}")
                 served = f"{view[0]}.{view[1]}"
-        with self.ws.metadata() as md:
-            record(md)
+        try:
+            with self.ws.metadata() as md:
+                record(md)
+        except BaseException:
+            put_back(spark, moved)
+            raise
         return served
 
     def version_relation(self, schema: str, version: Any) -> str:
@@ -202,6 +211,16 @@ class SparkEngine:
         rows = spark.sql(f"SHOW CREATE TABLE {q(schema)}.{q(view)}").collect()
         m = re.search(r"__t_[A-Za-z0-9_-]+", rows[0][0] if rows else "")
         return m.group(0) if m else None
+
+    def _view_text(self, schema: str, view: str) -> str | None:
+        """The SELECT a view runs now (None: no such view), to put it back."""
+        spark = self.spark
+        if not spark.catalog.tableExists(f"{schema}.{view}"):
+            return None
+        for row in spark.sql(f"DESCRIBE TABLE EXTENDED {q(schema)}.{q(view)}").collect():
+            if row[0] == "View Text":
+                return str(row[1])
+        return None
 
     def _metrics(self, group: str) -> dict[str, Any]:
         """Spark's task metrics for the run's jobs (local sessions): CPU time, rows and bytes read."""
@@ -290,6 +309,12 @@ class SparkEngine:
         return SparkUnitConnection(self.spark)
 
 
+def put_back(spark: Any, moved: list[tuple[str, str | None]]) -> None:
+    """Views as they were: ``moved`` holds (view, its SELECT before, or None when it was new)."""
+    for view, select in reversed(moved):
+        spark.sql(f"CREATE OR REPLACE VIEW {view} AS {select}" if select is not None else f"DROP VIEW IF EXISTS {view}")
+
+
 class _SparkTransaction:
     """Write-audit-publish on Spark: new ``__t_<port>_<run>`` (and ``__i_…`` increment) tables, views moved in ``swap``."""
 
@@ -302,6 +327,8 @@ class _SparkTransaction:
         self.after_commit: list[str] = []
         self.scratch: list[str] = []  # increment tables: dropped when the run is through, whatever happened
         self._temp_views: list[str] = []
+        # the views as they were before ``swap`` moved them: (view, its SELECT or None when new)
+        self._moved: list[tuple[str, str | None]] = []
         self.con = SparkConnection(engine.spark, where=plan.where, line_offset=plan.line_offset)
         self._started = time.perf_counter()
 
@@ -398,11 +425,14 @@ class _SparkTransaction:
             previous = self.engine._view_source(plan.schema, plan.target)
             if previous and previous not in {v.relation for v in plan.versions}:
                 self.after_commit.append(previous)  # built before versions were recorded: replaced, as builds did then
-            spark.sql(f"CREATE OR REPLACE VIEW {q(plan.schema)}.{q(plan.target)} AS SELECT * FROM {self.staging}")
+            product_view = f"{q(plan.schema)}.{q(plan.target)}"
+            self._moved.append((product_view, self.engine._view_text(plan.schema, plan.target)))
+            spark.sql(f"CREATE OR REPLACE VIEW {product_view} AS SELECT * FROM {self.staging}")
             if plan.view is None:
                 return None
             schema, view = plan.view
             self.engine._ensure_db(schema)
+            self._moved.append((f"{q(schema)}.{q(view)}", self.engine._view_text(schema, view)))
             spark.sql(f"CREATE OR REPLACE VIEW {q(schema)}.{q(view)} AS {to_spark(serving(staged.relation), where=plan.where)}")
         return f"{schema}.{view}"
 
@@ -416,13 +446,24 @@ class _SparkTransaction:
             write(md)
 
     def discard(self) -> None:
-        """This run's tables (a failure, or a dry run for a data diff)."""
-        for table in (self.data_table, *self.scratch):
+        """This run's tables (a failure, or a dry run for a data diff). Spark has no transaction over the
+        metastore and the workspace's records: a failure after ``swap`` (recording the run) first puts
+        the views back on the last good data, and keeps this run's table if that fails."""
+        restored = self._put_views_back()
+        for table in ((self.data_table,) if restored else ()) + tuple(self.scratch):
             try:
                 self.engine.spark.sql(f"DROP TABLE IF EXISTS {q(self.schema)}.{q(table)}")
             except Exception:  # noqa: BLE001 - best effort: the views still point at the last good data
                 pass
         self.after_commit.clear()
+
+    def _put_views_back(self) -> bool:
+        try:
+            put_back(self.engine.spark, self._moved)
+        except Exception:  # noqa: BLE001 - the views still read this run's table: it must stay
+            return False
+        self._moved.clear()
+        return True
 
     def drop_temp_views(self) -> None:
         for name in self._temp_views:

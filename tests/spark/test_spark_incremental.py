@@ -99,3 +99,58 @@ def test_spark_time_range_and_merge(spark_ws):
     dp.input("raw", frame([(1, day(1), 11.0), (2, day(2), 23.0), (3, day(3), 30.0), (4, day(4), 40.0), (5, day(5), 50.0)]))
     merged = dp.transform("orders_v1", SQL, unique_key="order_id")
     assert (merged.inserted, merged.replaced, merged.rows) == (2, 1, 5)
+
+
+@pytest.mark.parametrize("first", [False, True], ids=["rebuild", "first-build"])
+def test_a_failure_after_the_views_moved_puts_them_back(spark_ws, monkeypatch, first):
+    """Spark has no transaction over the metastore and the workspace's records: when recording the
+    run fails after the views were re-pointed (a locked or full workspace), the views go back to the
+    last good table before this run's table is dropped — the port keeps serving its data."""
+    import dp_notebook.build as build
+
+    pid = f"inc_spark_record_{int(first)}"
+    dp = dp_notebook.load(SPEC.format(pid=pid), workspace=spark_ws)
+    frame = lambda rows: pd.DataFrame(rows, columns=["order_id", "ordered_at", "amount"])  # noqa: E731
+    if not first:
+        dp.input("raw", frame([(1, day(1), 10.0), (2, day(2), 20.0)]))
+        dp.transform("orders_v1", SQL)
+    before = served(dp, pid) if not first else None
+    real = build._record_version
+
+    def broken(*args, **kwargs):
+        raise OSError("disk full (simulated) while recording the run")
+
+    monkeypatch.setattr(build, "_record_version", broken)
+    dp.input("raw", frame([(1, day(1), 11.0), (2, day(2), 21.0), (3, day(3), 31.0)]))
+    with pytest.raises(Exception, match="disk full"):
+        dp.transform("orders_v1", SQL)
+    monkeypatch.setattr(build, "_record_version", real)
+    if first:
+        assert not dp.engine.spark.catalog.tableExists(f"{pid}_pub.orders_v1")  # nothing served, nothing dangling
+    else:
+        assert served(dp, pid) == before
+    out = dp.transform("orders_v1", SQL)  # and the next run goes through
+    assert out.rows == 3 and served(dp, pid) == [(1, 11.0), (2, 21.0), (3, 31.0)]
+
+
+def test_a_rollback_that_cannot_be_recorded_changes_nothing(spark_ws, monkeypatch):
+    from dp_notebook.metadata import Metadata
+
+    pid = "inc_spark_rollback_record"
+    dp = dp_notebook.load(SPEC.format(pid=pid), workspace=spark_ws)
+    frame = lambda rows: pd.DataFrame(rows, columns=["order_id", "ordered_at", "amount"])  # noqa: E731
+    dp.input("raw", frame([(1, day(1), 10.0)]))
+    dp.transform("orders_v1", SQL)
+    dp.input("raw", frame([(1, day(1), 11.0), (2, day(2), 21.0)]))
+    dp.transform("orders_v1", SQL)
+
+    def broken(self, *args, **kwargs):
+        raise OSError("disk full (simulated) while recording the rollback")
+
+    monkeypatch.setattr(Metadata, "serve", broken)
+    with pytest.raises(Exception, match="disk full"):
+        dp.rollback("orders_v1")
+    assert served(dp, pid) == [(1, 11.0), (2, 21.0)]
+    assert dp.sql(f"SELECT count(*) AS n FROM dp_{pid}.orders_v1")["n"][0] == 2  # the product's own view too
+    monkeypatch.undo()
+    assert dp.rollback("orders_v1").to_seq == 1 and served(dp, pid) == [(1, 10.0)]
