@@ -154,3 +154,44 @@ def test_a_rollback_that_cannot_be_recorded_changes_nothing(spark_ws, monkeypatc
     assert dp.sql(f"SELECT count(*) AS n FROM dp_{pid}.orders_v1")["n"][0] == 2  # the product's own view too
     monkeypatch.undo()
     assert dp.rollback("orders_v1").to_seq == 1 and served(dp, pid) == [(1, 10.0)]
+
+
+KILLED_SCRIPT = """
+import os, sys, datetime as dt, pandas as pd, dp_notebook
+import dp_notebook.build as build
+ws = dp_notebook.Workspace(sys.argv[1])
+dp = dp_notebook.load(sys.argv[2], workspace=ws)
+rows = [(i, dt.datetime(2026, 1, i), float(i)) for i in range(1, int(sys.argv[3]) + 1)]
+dp.input("raw", pd.DataFrame(rows, columns=["order_id", "ordered_at", "amount"]))
+if sys.argv[4] == "kill":
+    build._record_version = lambda *a, **k: os.kill(os.getpid(), 9)  # SIGKILL between the swap and the record
+dp.transform("orders_v1", "SELECT order_id, ordered_at, amount FROM raw")
+print("SERVED", sorted(dp.sql("SELECT order_id FROM {pid}_pub.orders_v1")["order_id"].tolist()))
+"""
+
+
+def test_a_kill_between_the_swap_and_the_record(tmp_path):
+    """A kernel SIGKILLed after the views moved and before the run was recorded: the next process
+    (its own JVM, the same Derby metastore) serves the data and its next build goes through."""
+    import os
+    import subprocess
+    import sys
+
+    pid = "inc_spark_killed"
+    home = tmp_path / ".dp"
+    script = KILLED_SCRIPT.replace("{pid}", pid)
+    env = {**os.environ, "DP_NOTEBOOK_ENGINE": "spark"}
+
+    def run(n: int, how: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-c", script, str(home), SPEC.format(pid=pid), str(n), how], capture_output=True, text=True, timeout=600, env=env)
+
+    first = run(2, "ok")
+    assert first.returncode == 0 and "SERVED [1, 2]" in first.stdout, first.stderr[-3000:]
+    killed = run(3, "kill")
+    assert killed.returncode == -9, killed.stderr[-3000:]
+    again = run(4, "ok")
+    assert again.returncode == 0 and "SERVED [1, 2, 3, 4]" in again.stdout, again.stderr[-3000:]
+    from dp_notebook.versions import read_history
+
+    history = read_history(dp_notebook.Workspace(home), pid, "orders_v1")
+    assert history.serving_row is not None and history.serving_row["rows"] == 4
