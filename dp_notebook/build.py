@@ -251,14 +251,20 @@ def _failure(plan: BuildPlan, failed: list[Any], results: list[Any], *, served_b
     what = "port" if plan.kind == "port" else "model"
     # say what consumers see now, no more: the data served before passed its own run's checks, not today's
     kept = f"nothing was swapped in: the {what} still holds the data of its last successful build" if served_before else f"nothing was swapped in: the {what} has never been built, so nothing is served"
-    head = f"{plan.target}: the new data fails {len(failed)} check(s); {kept}"
+    if all(r.kind == "unit" for r in failed):  # judged before anything was staged
+        head = f"{plan.target}: the transform fails {len(failed)} unit test(s); {kept}"
+    else:
+        head = f"{plan.target}: the new data fails {len(failed)} check(s); {kept}"
     if any(r.kind == "contract" for r in failed):
         return ContractViolation(f"{head} (it breaks the contract):\n{lines}{more}", suite)
     return ChecksFailed(f"{head}:\n{lines}{more}", suite)
 
 
-def run_build(ws: Any, engine: Any, plan: BuildPlan, *, progress: Any = None) -> TransformResult:
-    """Stage, audit and swap ``plan`` on ``engine``; record the run, its version, checks and cost in ``ws``."""
+def run_build(ws: Any, engine: Any, plan: BuildPlan, *, progress: Any = None, units: Any = None) -> TransformResult:
+    """Stage, audit and swap ``plan`` on ``engine``; record the run, its version, checks and cost in ``ws``.
+
+    ``units``: runs the target's unit tests (fixtures in, expected rows out) — first, as dbt's build
+    does: a transform whose logic fails them is not staged at all."""
     started = time.perf_counter()
     cpu_started = time.process_time()
     with ws.metadata() as md:
@@ -272,6 +278,10 @@ def run_build(ws: Any, engine: Any, plan: BuildPlan, *, progress: Any = None) ->
     results: list[Any] = []
     stage = _Stages(progress)
     try:
+        results = list(units()) if units is not None else []
+        failed = [r for r in results if r.failed]
+        if failed:
+            raise _failure(plan, failed, results, served_before=plan.serving is not None)
         with engine.transaction(plan) as tx:
             stage("staging")
             served_before = engine.has_relation(tx.con, plan.schema, plan.target)
@@ -280,9 +290,10 @@ def run_build(ws: Any, engine: Any, plan: BuildPlan, *, progress: Any = None) ->
             if increment is not None and increment.base is not None:
                 from .incremental import audit_increment
 
-                results, undeclared = audit_increment(tx.con, plan, staged, audit)
+                audited, undeclared = audit_increment(tx.con, plan, staged, audit)
             else:
-                results, undeclared = audit(tx.con, staged.relation, plan, staged.columns)
+                audited, undeclared = audit(tx.con, staged.relation, plan, staged.columns)
+            results += audited
             failed = [r for r in results if r.failed]
             if failed:
                 raise _failure(plan, failed, results, served_before=served_before)

@@ -58,24 +58,26 @@ def _parameters(pairs: list[list[str]] | None, files: list[str] | None) -> dict[
 
 
 def _workspace(path: Path):
-    """The workspace of a spec or notebook: the first ``.dp/`` at or above its folder (DESIGN §9)."""
-    from .settings import find_home
+    """The workspace of a spec or notebook (``Workspace.of``)."""
     from .workspace import Workspace
 
-    return Workspace(find_home(path.resolve().parent))
+    return Workspace.of(path)
 
 
 def _products(path: Path, *, with_state: bool = True) -> list[Any]:
     """Products declared by a spec file or a notebook's declare cells (not executed), in their workspace,
     with the state the notebook saved there (suites, unit tests) unless ``with_state`` is off."""
     from .product import DataProduct, load
+    from .spec.load import spec_path
     from .state import ProductState
 
     ws = _workspace(path)
     products = []
     for source, name, offset in _sources(path):
         dp = load(source, workspace=ws, name=name, line_offset=offset, base_dir=path.resolve().parent)
-        if with_state:
+        if not with_state:
+            dp = DataProduct(dp.state.loaded, workspace=ws)
+        elif spec_path(source) is None:  # a spec file's product comes with its saved state already
             dp = DataProduct(dp.state.loaded, workspace=ws, state=ProductState.restore(dp.state.loaded, ws.state_path(dp.id)))
         products.append(dp)
     return products

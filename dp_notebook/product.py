@@ -21,7 +21,7 @@ from .errors import DataProductError
 from .exports import EXPORT_FORMATS, ExportResult
 from .lint import LintReport
 from .render.bundle import mimebundle
-from .spec.load import Finding, LoadedSpec, load_spec
+from .spec.load import Finding, LoadedSpec, load_spec, spec_path
 from .spec.summary import product_summary
 from .state import ProductState, Source, TransformDef
 
@@ -166,7 +166,7 @@ class DataProduct:
         new files of a globbed input, or ``unique_key`` (new or changed rows, merged). The port's
         ``incremental:`` field does the same from the spec. ``full_refresh`` rebuilds from all
         data; ``start``/``end`` (re)build one time range. Unit tests stored for ``target`` run
-        right after a successful build.
+        first: when they fail, nothing is staged (as ``dbt build`` does).
 
             >>> dp.transform("events_v1", sql, incremental=True, time_column="at", lookback="1d")   # doctest: +SKIP
         """
@@ -178,34 +178,42 @@ class DataProduct:
         cell = None
         if incremental or time_column or unique_key or lookback:
             cell = {"time_column": time_column, "unique_key": _keys(unique_key), "lookback": lookback}
+        previous = self.state.transforms.get(target)
         self.state.set_transform(TransformDef(target, sql, dict(params or {}), model, line_offset, incremental=cell))
-        self._save()
-        if not model:
-            self.spec.output_port(target)  # PortNotFound before anything is read
         if progress is None:
             from .render.progress import Progress
 
             # a themed line in the notebook while it runs; nothing under dp-notebook run, CI or scripts
             progress = Progress(target, enabled=not self.settings.unattended, stages=("staging", "checks", "swap"))
-        with self.workspace.one_connection():  # history, run record, transaction and results: the file opened once
-            history = read_history(self.workspace, self.id, target)
-            plan = plan_build(
-                self.state, target, params=None, namespace=namespace, history=history, keep_versions=self.settings.keep_versions,
-                full_refresh=full_refresh, start=start, end=end,
-            )
-            result = run_build(self.workspace, self.engine, plan, progress=progress)
-        self.state.transforms[target].bound = dict(plan.values)
+        units = None
+        if self.state.unit_cases.get(target):
+            from .checks.runner import run_units
+
+            units = lambda: run_units(self.engine, self.state, self.namespace, target)  # noqa: E731
+        try:
+            if not model:
+                self.spec.output_port(target)  # PortNotFound before anything is read
+            with self.workspace.one_connection():  # history, run record, transaction and results: the file opened once
+                history = read_history(self.workspace, self.id, target)
+                plan = plan_build(
+                    self.state, target, params=None, namespace=namespace, history=history, keep_versions=self.settings.keep_versions,
+                    full_refresh=full_refresh, start=start, end=end,
+                )
+                self.state.transforms[target].bound = dict(plan.values)  # the unit tests' parameters too
+                result = run_build(self.workspace, self.engine, plan, progress=progress, units=units)
+        except BaseException:
+            # the saved state is the transform that built what the port serves (the CLI, test and
+            # export read it): a refused or failed one is not recorded
+            if previous is None:
+                self.state.transforms.pop(target, None)
+            else:
+                self.state.transforms[target] = previous
+            raise
         self._save()
         if self.settings.run_dir is not None and not model and result.version is not None:
             from .changes import write_run_diff
 
             write_run_diff(self, target, plan)
-        if self.state.unit_cases.get(target):
-            from .checks.runner import run_units
-
-            units = run_units(self.engine, self.state, self.namespace, target)
-            self.workspace.record_checks(self.id, units)
-            result.checks += units
         return result
 
     def rollback(self, port: str, *, to: str | None = None):
@@ -448,4 +456,12 @@ def load(source: str | os.PathLike | dict, *, workspace: Any = None, name: str |
     errors = [f for f in findings if f.severity == "error"]
     if errors:
         raise errors[0].to_error(name or loaded.source)
-    return DataProduct(loaded, workspace=workspace)
+    path = spec_path(source)
+    if path is None:
+        return DataProduct(loaded, workspace=workspace)
+    # a spec file is the product as the CLI sees it: its own workspace (not the cwd's) and the
+    # suites, unit tests and transforms its notebook saved there
+    from .workspace import Workspace
+
+    ws = workspace if workspace is not None else Workspace.of(path)
+    return DataProduct(loaded, workspace=ws, state=ProductState.restore(loaded, ws.state_path(loaded.spec.id)))

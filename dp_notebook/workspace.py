@@ -67,6 +67,14 @@ class Workspace:
         self._checked = False
         self._held: Any = None  # the connection of an open ``one_connection()`` block
 
+    @classmethod
+    def of(cls, path: str | os.PathLike) -> Workspace:
+        """The workspace of a spec file or notebook: the first ``.dp/`` at or above its folder (DESIGN §9),
+        wherever the caller runs (the CLI and ``load(path)`` alike)."""
+        from .settings import find_home
+
+        return cls(find_home(Path(path).expanduser().resolve().parent))
+
     @property
     def settings(self):
         """This workspace's ``Settings`` (environment, then dp-notebook.yaml beside it, then defaults)."""

@@ -378,3 +378,66 @@ def test_only_settings_reads_the_environment():
             if isinstance(node, ast.Attribute) and node.attr in ("environ", "getenv") and getattr(node.value, "id", None) == "os":
                 readers.append(f"{rel}:{node.lineno}")
     assert readers == []
+
+
+def test_load_of_a_spec_file_is_the_product_the_cli_sees(ip, tmp_path, tmp_path_factory, monkeypatch):
+    """`dp_notebook.load("…/shop.yaml")` from any directory: the spec's own workspace and policies,
+    and the suites its notebook saved there — the same lint and export as the CLI's."""
+    project = tmp_path  # the notebook's folder and workspace (``ip``)
+    spec = project / "shop.yaml"
+    spec.write_text(PII_SPEC)
+    (project / "dp-notebook.yaml").write_text("policies:\n  rules:\n    pii-roles: 'off'\n")
+    ip.run_cell_magic("dataproduct", "declare", PII_SPEC)
+    ip.run_cell_magic("dataproduct", "expect items_v1", "- expect_column_values_to_be_between: {column: id, min_value: 0}\n")
+    elsewhere = tmp_path_factory.mktemp("elsewhere")
+    monkeypatch.delenv("DP_NOTEBOOK_HOME")
+    monkeypatch.chdir(elsewhere)
+    dp = dp_notebook.load(str(spec))
+    assert dp.workspace.root == project / ".dp" and not (elsewhere / ".dp").exists()
+    cli_lint = json.loads(run_cli("lint", str(spec), "--json", cwd=elsewhere).stdout)[0]
+    assert sorted(f.rule for f in dp.lint().findings) == sorted(f["rule"] for f in cli_lint["findings"])
+    assert "pii-roles" not in {f.rule for f in dp.lint().findings}
+    cli_odcs = run_cli("export", str(spec), "odcs", cwd=elsewhere).stdout
+    assert dp.export("odcs").text.strip() == cli_odcs.strip()
+    assert dp.export("odcs").text != dp_notebook.load(PII_SPEC, workspace=dp.workspace).export("odcs").text  # the saved suite is in it
+
+
+# -- the saved state is what built the served data -----------------------------------------------
+
+
+def test_a_refused_transform_is_not_the_recorded_one(tmp_path):
+    """A transform the contract refuses leaves the port as it was, and the saved state too: the CLI's
+    test, export and publish read the transform that built the served version."""
+    ws = dp_notebook.Workspace(tmp_path / ".dp")
+    dp = dp_notebook.load(SPEC, workspace=ws)
+    dp.input("raw", pd.DataFrame({"id": [1, 2], "label": ["a", "b"]}))
+    dp.transform("items_v1", "SELECT id, label FROM raw")
+    with pytest.raises(ChecksFailed, match="nothing was swapped in"):
+        dp.transform("items_v1", "SELECT 1 AS id, label FROM raw")  # duplicates: refused by unique(id)
+    assert dp.state.transforms["items_v1"].sql == "SELECT id, label FROM raw"
+    saved = dp_notebook.load(SPEC, workspace=ws)
+    from dp_notebook.state import ProductState
+
+    assert ProductState.restore(saved.state.loaded, ws.state_path("shop")).transforms["items_v1"].sql == "SELECT id, label FROM raw"
+    fresh = dp_notebook.load(SPEC.replace("id: shop", "id: shop2").replace("sales.items_v1", "sales.items2_v1"), workspace=ws)
+    fresh.input("raw", pd.DataFrame({"id": [1, 2], "label": ["a", "b"]}))
+    with pytest.raises(ChecksFailed):
+        fresh.transform("items_v1", "SELECT 1 AS id, label FROM raw")
+    assert "items_v1" not in ProductState.restore(saved.state.loaded, ws.state_path("shop2")).transforms  # never built: nothing recorded
+
+
+def test_unit_tests_run_before_the_swap(tmp_path):
+    """A transform whose logic fails its unit tests is not staged at all (as `dbt build` does): the port
+    keeps its rows, the run is recorded as failed with the unit results."""
+    ws = dp_notebook.Workspace(tmp_path / ".dp")
+    dp = dp_notebook.load(SPEC, workspace=ws)
+    dp.input("raw", pd.DataFrame({"id": [1, 2], "label": ["a", "b"]}))
+    dp.unittest("items_v1", {"given": {"raw": [{"id": 7, "label": "x"}]}, "expect": [{"id": 7, "label": "x"}]})
+    assert dp.transform("items_v1", "SELECT id, label FROM raw").rows == 2
+    with pytest.raises(ChecksFailed, match=r"fails 1 unit test\(s\); nothing was swapped in") as failed:
+        dp.transform("items_v1", "SELECT id, label FROM raw WHERE 1 = 0")
+    assert {r.kind for r in failed.value.result.results if r.failed} == {"unit"}
+    assert len(dp.sql("SELECT * FROM sales.items_v1")) == 2
+    with ws.metadata() as md:
+        last = md.con.execute("SELECT status FROM _dp.runs WHERE product = 'shop' ORDER BY started_at DESC LIMIT 1").fetchone()[0]
+    assert last == "failed"

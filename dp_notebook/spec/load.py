@@ -73,12 +73,19 @@ def detect_format(doc: dict[str, Any]) -> str:
     return "dps"
 
 
+def spec_path(source: Any) -> Path | None:
+    """The file a spec source names (a Path, or one line ending in .yaml/.yml/.json), else None (YAML text, a dict)."""
+    if isinstance(source, Path) or (isinstance(source, str) and "\n" not in source and source.endswith((".yaml", ".yml", ".json"))):
+        return Path(source)
+    return None
+
+
 def read_source(source: str | Path | dict, *, line_offset: int = 0) -> tuple[Any, Positions, str | None]:
     """YAML text, a path to a YAML file, or an already-parsed dict."""
     if isinstance(source, dict):
         return source, Positions(), None
-    if isinstance(source, Path) or (isinstance(source, str) and "\n" not in source and source.endswith((".yaml", ".yml", ".json"))):
-        path = Path(source)
+    path = spec_path(source)
+    if path is not None:
         try:
             text = path.read_text(encoding="utf-8")
         except OSError as exc:
