@@ -18,6 +18,7 @@ from typing import Any
 from .errors import SpecError
 from .names import ID_MAX_LENGTH, RESERVED_SCHEMAS, is_valid_id, private_schema
 from .spec.load import Finding
+from .spec.model import split_location
 
 
 @dataclass
@@ -92,6 +93,10 @@ def id_findings(spec: Any, positions: Any = None) -> list[Finding]:
         cid = spec.contract_id(port)
         if not is_valid_id(cid):
             add(("outputPorts", i, "dataContractId"), f"contract id {cid!r} is not a valid id: it becomes a file name and a URL segment", rule)
+        if port.location and port.kind in ("sql", "files") and not any(c in port.location for c in "/\\:") and split_location(port.location) is None:
+            # the view consumers query is built here: a location that is no schema.view would be replaced silently
+            add(("outputPorts", i, "location"), f"location {port.location!r} is not <schema>.<view> (two SQL names of letters, digits and _)",
+                "write it as schema.view, e.g. fulfillment.shelf_warmers_v1")
         schema, view = spec.view_name(port)
         if schema.lower() in RESERVED_SCHEMAS or schema == private_schema(spec.id) or view.startswith("__"):
             add(("outputPorts", i, "location"), f"location {schema}.{view} is reserved for the toolkit's metadata or the product's private tables", "choose another schema, e.g. the owning team's name")

@@ -441,3 +441,16 @@ def test_unit_tests_run_before_the_swap(tmp_path):
     with ws.metadata() as md:
         last = md.con.execute("SELECT status FROM _dp.runs WHERE product = 'shop' ORDER BY started_at DESC LIMIT 1").fetchone()[0]
     assert last == "failed"
+
+
+@pytest.mark.parametrize("location", ["fulfillment.shelf-warmers", "a.b.c.d", "x;y", "items", "sales.items v1"])
+def test_a_location_that_is_no_schema_view_is_an_error_not_replaced(location, tmp_path):
+    """A built port's location is where consumers query it: one that is not schema.view was served
+    as <owner>.<port> while the exports advertised it as written."""
+    spec = SPEC.replace("location: sales.items_v1", f"location: {json.dumps(location)}")
+    with pytest.raises(SpecError, match=r"line \d+.*outputPorts\[0\]\.location: location .* is not <schema>\.<view>"):
+        dp_notebook.load(spec, workspace=dp_notebook.Workspace(tmp_path / ".dp"))
+    path = tmp_path / "shop.yaml"
+    path.write_text(spec)
+    res = run_cli("lint", str(path), cwd=tmp_path)
+    assert res.returncode != 0 and "outputPorts[0].location" in res.stdout + res.stderr and "Traceback" not in res.stderr
