@@ -37,6 +37,9 @@ class DataProduct:
         self._engine: Any = None
         self._engine_settings: Any = None
         self.namespace: dict[str, Any] | None = None  # the notebook's variables, for {{name}} at test time
+        # the version (run id) this process made each port serve: publish refuses to ship another
+        # process's build under this notebook's tests and outputs
+        self.served_here: dict[str, str] = {}
 
     # -- the declaration ---------------------------------------------------------------------
     def redeclare(self, other: DataProduct) -> None:
@@ -210,6 +213,8 @@ class DataProduct:
                 self.state.transforms[target] = previous
             raise
         self._save()
+        if result.version is not None:
+            self.served_here[target] = result.run_id
         if self.settings.run_dir is not None and not model and result.version is not None:
             from .changes import write_run_diff
 
@@ -224,7 +229,9 @@ class DataProduct:
         """
         from .changes import rollback_port
 
-        return rollback_port(self, port, to)
+        result = rollback_port(self, port, to)
+        self.served_here[port] = result.to_run
+        return result
 
     def data_diff(self, port: str, *, against: str | None = None, sample: int = 10, namespace: dict[str, Any] | None = None):
         """What a change does to ``port``'s rows (``dp_notebook.datadiff``), compared by the port's key.

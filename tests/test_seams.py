@@ -454,3 +454,37 @@ def test_a_location_that_is_no_schema_view_is_an_error_not_replaced(location, tm
     path.write_text(spec)
     res = run_cli("lint", str(path), cwd=tmp_path)
     assert res.returncode != 0 and "outputPorts[0].location" in res.stdout + res.stderr and "Traceback" not in res.stderr
+
+
+def test_publish_ships_only_the_build_its_process_made_and_tested(tmp_path, monkeypatch):
+    """Two processes on one workspace: a publish never sends another process's build under this
+    one's tests and outputs, and a swap while publishing stops it before anything is written."""
+    import dp_notebook.checks.runner as runner
+    from dp_notebook.errors import PublishError
+
+    ws = dp_notebook.Workspace(tmp_path / ".dp")
+    mine = dp_notebook.load(SPEC, workspace=ws)
+    mine.input("raw", pd.DataFrame({"id": [1, 2], "label": ["a", "b"]}))
+    mine.transform("items_v1", "SELECT id, label FROM raw")
+    other = dp_notebook.load(SPEC, workspace=dp_notebook.Workspace(tmp_path / ".dp"))  # another kernel, same workspace
+    other.input("raw", pd.DataFrame({"id": [7], "label": ["z"]}))
+    other.transform("items_v1", "SELECT id, label FROM raw")
+    with pytest.raises(PublishError, match="items_v1 now serves run .* built by another process"):
+        mine.publish()
+    assert not (ws.catalog_dir / "shop").exists()
+    mine.transform("items_v1", "SELECT id, label FROM raw")  # this process's build again: it may go
+    real = runner.run_all
+
+    def tests_then_a_concurrent_build(*args, **kwargs):
+        result = real(*args, **kwargs)
+        other.transform("items_v1", "SELECT id, label FROM raw")
+        return result
+
+    monkeypatch.setattr(runner, "run_all", tests_then_a_concurrent_build)
+    fresh = dp_notebook.load(SPEC, workspace=ws)  # e.g. the CLI's publish of the spec: built nowhere in this process
+    fresh.input("raw", pd.DataFrame({"id": [1, 2], "label": ["a", "b"]}))
+    with pytest.raises(PublishError, match="items_v1 changed while publishing"):
+        fresh.publish()
+    assert not (ws.catalog_dir / "shop").exists()
+    monkeypatch.setattr(runner, "run_all", real)
+    assert other.publish().version == 1  # the process that built what is served publishes it

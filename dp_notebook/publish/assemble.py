@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from ..errors import SpecError
+from ..errors import PublishError, SpecError
 
 
 def publish_product(dp: Any, to: str | os.PathLike | None, *, dry_run: bool, allow_breaking: bool, skip_tests: bool):
@@ -28,9 +28,14 @@ def publish_product(dp: Any, to: str | os.PathLike | None, *, dry_run: bool, all
     if not lint.success:
         lines = "\n".join(f"  {f}" for f in lint.errors)
         raise SpecError(f"publish of {dp.id} refused: lint found {len(lint.errors)} error(s):\n{lines}")
+    pinned = serving_runs(dp)
+    _refuse_foreign_builds(dp, pinned)
     results = None if skip_tests else run_all(dp.workspace, dp.engine, dp.state, dp.namespace, record=not dry_run).raise_for_failure()
     test_doc = test_results_doc(dp.id, results)
     with snapshots(dp) as data:
+        if serving_runs(dp) != pinned:  # a build or rollback elsewhere swapped a port under the tests or the snapshots
+            changed = sorted(p for p, run in serving_runs(dp).items() if pinned.get(p) != run)
+            raise PublishError(f"publish of {dp.id} refused: {', '.join(changed)} changed while publishing (another process built or rolled it back); nothing was published, publish again")
         plan = plan_publish(
             catalog_dir=catalog_dir, remote=remote, summary=dp.summary(), files=publish_files(dp), data=data,
             test_results=test_doc, docs_html=dp.docs_html(), remote_documents=remote_documents(dp, results) if remote else None,
@@ -45,6 +50,23 @@ def publish_product(dp: Any, to: str | os.PathLike | None, *, dry_run: bool, all
     if remote and not dry_run:
         dp.workspace.write_status(dp.id, {"published": {**published, remote: plan.content_hash}})
     return report
+
+
+def serving_runs(dp: Any) -> dict[str, str | None]:
+    """The run id of the version each output port serves now (None: not built)."""
+    with dp.workspace.metadata() as md:
+        return {p.id: (md.serving(dp.id, p.id) or {}).get("run_id") for p in dp.spec.outputPorts}
+
+
+def _refuse_foreign_builds(dp: Any, serving: dict[str, str | None]) -> None:
+    """Ports this process built that now serve another process's build: its tests, docs and outputs
+    describe data the catalog would not get."""
+    for port, run in sorted(dp.served_here.items()):
+        if port in serving and serving[port] != run:
+            raise PublishError(
+                f"publish of {dp.id} refused: port {port} now serves run {serving[port]}, built by another process after this one built "
+                f"run {run}; re-run its transform (or publish from the process that built it)"
+            )
 
 
 def publish_files(dp: Any) -> dict[str, str]:
