@@ -77,6 +77,9 @@ def test_breaking_change_refused_then_allowed_with_new_major(product, tmp_path):
     dp3.transform("items_v1", "SELECT id, label FROM raw")
     dp3.transform("items_v2", "SELECT id FROM raw")
     assert dp3.publish().version == 2
+    with pytest.raises(PublishError, match="items_v1 now serves run .* built by another process"):
+        dp2.publish(allow_breaking=True)  # dp3 rebuilt items_v1 with the label: not dp2's data
+    dp2.transform("items_v1", "SELECT id FROM raw")
     assert dp2.publish(allow_breaking=True).version == 3
 
 
