@@ -251,7 +251,7 @@ def _failure(plan: BuildPlan, failed: list[Any], results: list[Any], *, served_b
     what = "port" if plan.kind == "port" else "model"
     # say what consumers see now, no more: the data served before passed its own run's checks, not today's
     kept = f"nothing was swapped in: the {what} still holds the data of its last successful build" if served_before else f"nothing was swapped in: the {what} has never been built, so nothing is served"
-    if all(r.kind == "unit" for r in failed):  # judged before anything was staged
+    if all(r.kind == "unit" for r in failed):
         head = f"{plan.target}: the transform fails {len(failed)} unit test(s); {kept}"
     else:
         head = f"{plan.target}: the new data fails {len(failed)} check(s); {kept}"
@@ -263,8 +263,9 @@ def _failure(plan: BuildPlan, failed: list[Any], results: list[Any], *, served_b
 def run_build(ws: Any, engine: Any, plan: BuildPlan, *, progress: Any = None, units: Any = None) -> TransformResult:
     """Stage, audit and swap ``plan`` on ``engine``; record the run, its version, checks and cost in ``ws``.
 
-    ``units``: runs the target's unit tests (fixtures in, expected rows out) — first, as dbt's build
-    does: a transform whose logic fails them is not staged at all."""
+    ``units``: runs the target's unit tests (fixtures in, expected rows out). They are part of the
+    audit: after staging (an SQL error names its cell line), before the swap, their failures reported
+    with the contract's and the expectations'."""
     started = time.perf_counter()
     cpu_started = time.process_time()
     with ws.metadata() as md:
@@ -278,10 +279,6 @@ def run_build(ws: Any, engine: Any, plan: BuildPlan, *, progress: Any = None, un
     results: list[Any] = []
     stage = _Stages(progress)
     try:
-        results = list(units()) if units is not None else []
-        failed = [r for r in results if r.failed]
-        if failed:
-            raise _failure(plan, failed, results, served_before=plan.serving is not None)
         with engine.transaction(plan) as tx:
             stage("staging")
             served_before = engine.has_relation(tx.con, plan.schema, plan.target)
@@ -293,7 +290,7 @@ def run_build(ws: Any, engine: Any, plan: BuildPlan, *, progress: Any = None, un
                 audited, undeclared = audit_increment(tx.con, plan, staged, audit)
             else:
                 audited, undeclared = audit(tx.con, staged.relation, plan, staged.columns)
-            results += audited
+            results = (list(units()) if units is not None else []) + audited
             failed = [r for r in results if r.failed]
             if failed:
                 raise _failure(plan, failed, results, served_before=served_before)

@@ -169,7 +169,7 @@ class DataProduct:
         new files of a globbed input, or ``unique_key`` (new or changed rows, merged). The port's
         ``incremental:`` field does the same from the spec. ``full_refresh`` rebuilds from all
         data; ``start``/``end`` (re)build one time range. Unit tests stored for ``target`` run
-        first: when they fail, nothing is staged (as ``dbt build`` does).
+        with the audit: when they fail, nothing is swapped in (as ``dbt build``).
 
             >>> dp.transform("events_v1", sql, incremental=True, time_column="at", lookback="1d")   # doctest: +SKIP
         """
