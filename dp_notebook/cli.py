@@ -3,7 +3,8 @@
 Each command is a few lines over the library: ``runner.run_notebook`` for
 notebooks, the ``DataProduct`` API (the same the magics use) for specs. One
 table maps exceptions to exit codes (DESIGN §9): 0 success, 1 failed checks,
-2 CLI misuse or a user mistake, 3 anything else (a broken cell, a dead kernel).
+2 CLI misuse or a user mistake, 3 anything else (a broken cell, a dead kernel,
+a remote service that failed).
 """
 
 from __future__ import annotations
@@ -259,7 +260,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="dp-notebook",
         description="Build, test, document and publish data products from Jupyter notebooks.",
-        epilog="Exit codes: 0 ok, 1 failed checks, 2 usage error, 3 other failure.",
+        epilog="Exit codes: 0 ok, 1 failed checks, 2 usage error, 3 other failure (a broken cell, a remote service that failed).",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -348,9 +349,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except Exception as exc:  # noqa: BLE001 - every failure becomes one line and its exit code
+        from .errors import DataProductError
+
         code = exit_code(exc)
-        if code == EXIT_ERROR:
-            raise
+        if code == EXIT_ERROR and not isinstance(exc, DataProductError):
+            raise  # a bug: its traceback is what a report needs
         print(f"dp-notebook {args.command}: {exc}", file=sys.stderr)
         return code
 

@@ -9,7 +9,9 @@ given from the other ``DP_NOTEBOOK_*`` variables: the kernel reads them with
 the same ``Settings`` as any notebook.
 
 Exit codes (DESIGN §9): 0 success, 1 failed checks, 2 misuse or a
-``UsageError`` in the notebook, 3 anything else (a broken cell, a dead kernel).
+``UsageError`` in the notebook, 3 anything else (a broken cell, a dead kernel,
+a remote service that failed: ``RemoteError``, e.g. a Data Mesh Manager
+unreachable, answering 5xx or refusing the key).
 
     >>> report = run_notebook("example_notebooks/shelf_warmers.ipynb", out="build/sw")   # doctest: +SKIP
     >>> report.exit_code                                                                  # doctest: +SKIP
@@ -34,14 +36,15 @@ EXIT_OK, EXIT_CHECKS, EXIT_USAGE, EXIT_ERROR = 0, 1, 2, 3
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 # the one table from exception to exit code, by class name (a failed cell reports only the name);
 # a class not listed takes its nearest listed base class's code, else EXIT_ERROR
-EXIT_CODES = {"ChecksFailed": EXIT_CHECKS, "UsageError": EXIT_USAGE, "CliError": EXIT_USAGE, "DataProductError": EXIT_USAGE}
+# a remote failure is an outage, not a typo: CI retries 3 and fixes 2
+EXIT_CODES = {"ChecksFailed": EXIT_CHECKS, "UsageError": EXIT_USAGE, "CliError": EXIT_USAGE, "RemoteError": EXIT_ERROR, "DataProductError": EXIT_USAGE}
 
 
 def exit_code(error: BaseException | str) -> int:
     """The exit code of an exception, or of a failed cell's exception name (``ContractViolation`` → 1).
 
-    >>> exit_code("ContractViolation"), exit_code("SQLError"), exit_code("NameError")
-    (1, 2, 3)
+    >>> exit_code("ContractViolation"), exit_code("SQLError"), exit_code("PublishError"), exit_code("NameError")
+    (1, 2, 3, 3)
     """
     if isinstance(error, str):
         from . import errors
