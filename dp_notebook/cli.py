@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from .runner import EXIT_CHECKS, EXIT_ERROR, EXIT_OK, EXIT_USAGE, exit_code
+from .runner import EXIT_CHECKS, EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, exit_code
 
 
 class CliError(Exception):
@@ -38,14 +41,14 @@ def _parse_value(text: str) -> Any:
 
 def _parameters(pairs: list[list[str]] | None, files: list[str] | None) -> dict[str, Any]:
     from .errors import SpecError
+    from .files import read_text
     from .spec.yamlpos import safe_load
 
     params: dict[str, Any] = {}
     for path in files or []:
+        text = read_text(path, "parameters file")  # SpecError naming the file: unreadable, not UTF-8
         try:
-            data = safe_load(Path(path).read_text(encoding="utf-8"), source=str(path)) or {}
-        except OSError as exc:
-            raise CliError(f"cannot read parameters file {path}: {exc.strerror or exc}") from None
+            data = safe_load(text, source=str(path)) or {}
         except SpecError as exc:
             raise CliError(f"parameters file {path} is not valid YAML: {exc}") from None
         if not isinstance(data, dict):
@@ -63,7 +66,38 @@ def _workspace(path: Path):
     from .settings import find_home
     from .workspace import Workspace
 
-    return Workspace(find_home(path.resolve().parent))
+    home = find_home(path.resolve().parent)
+    workspace = Workspace(home)
+    with _settings_errors(home):
+        workspace.settings  # read now: a broken dp-notebook.yaml is reported before any work
+    return workspace
+
+
+@contextmanager
+def _settings_errors(home: Path) -> Iterator[None]:
+    """A dp-notebook.yaml that is not UTF-8 as a ``SpecError`` naming the file and the byte.
+
+    settings.py reads the file without naming it on bad bytes; it is re-read here to say where.
+    """
+    try:
+        yield
+    except UnicodeDecodeError:
+        from .files import read_text
+        from .settings import _config_path
+
+        config = _config_path(home, os.environ)
+        if config is not None:
+            read_text(config, "settings file")  # raises the SpecError
+        raise
+
+
+def _require_built(dp: Any) -> None:
+    """``CliError`` when the workspace holds nothing the notebook built for ``dp`` (test and publish of a spec)."""
+    if not dp.state.transforms and not dp.state.inputs:
+        raise CliError(
+            f"{dp.id} has not been built in the workspace {dp.workspace.root}: run its notebook first "
+            "(dp-notebook run NOTEBOOK), or give the notebook itself (dp-notebook test|publish NOTEBOOK)"
+        )
 
 
 def _products(path: Path, *, with_state: bool = True) -> list[Any]:
@@ -147,13 +181,12 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def cmd_import(args: argparse.Namespace) -> int:
     """Contract-first: a product declaration (DPS 0.0.1) from an ODCS contract, to paste into a declare cell."""
-    path = Path(args.contract)
-    try:
-        import yaml
+    from .files import read_text
+    from .spec.yamlpos import safe_load
 
-        kind = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("kind")
-    except (OSError, yaml.YAMLError, AttributeError) as exc:
-        raise CliError(f"cannot read {path} as an ODCS contract: {exc}") from None
+    path = Path(args.contract)
+    doc = safe_load(read_text(path, "ODCS contract"), source=str(path))  # SpecError naming the file and line
+    kind = doc.get("kind") if isinstance(doc, dict) else None
     if kind != "DataContract":
         raise CliError(f"{path} is not an ODCS data contract (kind: {kind!r}); import reads kind: DataContract documents")
     for dp in _products(path, with_state=False):
@@ -166,7 +199,13 @@ def cmd_catalog(args: argparse.Namespace) -> int:
     from .render.html import text_table
     from .settings import Settings
 
-    root = Path(args.dir) if args.dir else Settings.resolve(start=Path.cwd()).catalog_dir
+    if args.dir:
+        root = Path(args.dir)
+    else:
+        from .settings import find_home
+
+        with _settings_errors(find_home(Path.cwd())):
+            root = Settings.resolve(start=Path.cwd()).catalog_dir
     catalog = Catalog.open(root)
     index = catalog.index()  # kept at publish time: no product summary is read for the listing
     wanted = {e["product"] for e in index.search(args.search)} if args.search else None
@@ -199,6 +238,7 @@ def cmd_test(args: argparse.Namespace) -> int:
         return _run(args)
     failed = False
     for dp in _products(path):
+        _require_built(dp)
         result = dp.test(raise_on_failure=False)
         print(result)
         failed = failed or not result.success
@@ -213,11 +253,7 @@ def cmd_publish(args: argparse.Namespace) -> int:
         args.notebook = str(path)
         return _run(args, publish={"to": args.to, "dry_run": args.dry_run, "allow_breaking": args.allow_breaking})
     for dp in _products(path):
-        if not dp.state.transforms and not dp.state.inputs:
-            raise CliError(
-                f"{dp.id} has not been built in the workspace {dp.workspace.root}: run its notebook first "
-                "(dp-notebook run NOTEBOOK), or publish the notebook itself (dp-notebook publish NOTEBOOK)"
-            )
+        _require_built(dp)
         print(dp.publish(args.to, dry_run=args.dry_run, allow_breaking=args.allow_breaking))
     return EXIT_OK
 
@@ -225,12 +261,11 @@ def cmd_publish(args: argparse.Namespace) -> int:
 def cmd_docs(args: argparse.Namespace) -> int:
     from .catalog import Catalog
     from .errors import CatalogError
-    from .files import atomic_write
+    from .files import atomic_write, make_dir
     from .render.portal import render_portal
     from .runner import declared_ids
 
-    out = Path(args.out).resolve()
-    out.mkdir(parents=True, exist_ok=True)
+    out = make_dir(Path(args.out).resolve(), "portal folder")
     code = EXIT_OK
     pages = []
     for nb in args.notebooks:
@@ -347,7 +382,17 @@ def main(argv: list[str] | None = None) -> int:
         if not hasattr(args, name):
             setattr(args, name, None)
     try:
-        return args.func(args)
+        code = args.func(args)
+        sys.stdout.flush()  # a closed pipe is found here, not in the interpreter's shutdown
+        return code
+    except BrokenPipeError:
+        # `dp-notebook export ... | head -1`: the reader has what it wanted; stop quietly as Unix tools do
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # the interpreter's last flush must not fail again
+        return 141  # 128 + SIGPIPE, what a shell reports for a tool stopped by a closed pipe
+    except KeyboardInterrupt:
+        print(f"dp-notebook {args.command}: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
     except Exception as exc:  # noqa: BLE001 - every failure becomes one line and its exit code
         from .errors import DataProductError
 

@@ -33,6 +33,7 @@ from typing import Any
 from .errors import DataProductError
 
 EXIT_OK, EXIT_CHECKS, EXIT_USAGE, EXIT_ERROR = 0, 1, 2, 3
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report a Ctrl-C
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 # the one table from exception to exit code, by class name (a failed cell reports only the name);
 # a class not listed takes its nearest listed base class's code, else EXIT_ERROR
@@ -82,6 +83,8 @@ class RunReport:
     def __str__(self) -> str:
         if self.success:
             return f"dp-notebook run: {self.notebook.name}: ok in {self.elapsed_s:.1f}s; artifacts in {self.out}"
+        if self.exit_code == EXIT_INTERRUPTED:
+            return f"dp-notebook run: {self.notebook.name}: interrupted; the partially executed notebook is {self.executed}"
         if self.failed_cell is None:
             return f"dp-notebook run: {self.notebook.name}: {self.error_name}: {self.error_message}"
         return (
@@ -160,8 +163,9 @@ def run_notebook(
         raise RunError(f"no such notebook: {notebook}")
     nb = read_notebook(path)
     products = declared_ids(path)
-    out_dir = Path(out or Path("build") / path.stem).resolve()
-    out_dir.mkdir(parents=True, exist_ok=True)
+    from .files import make_dir
+
+    out_dir = make_dir(Path(out or Path("build") / path.stem).resolve(), "output folder")
     executed = out_dir / path.name
     overrides = {"DP_NOTEBOOK_RUN_DIR": str(out_dir), **(environ or {})}
     if engine:
@@ -186,7 +190,10 @@ def run_notebook(
     except PapermillExecutionError as failure:
         report.failed_cell, report.execution_count = failure.cell_index + 1, failure.exec_count
         report.error_name, report.error_message = _failure_details(failure, executed)
-        report.exit_code = exit_code(report.error_name)
+        # Ctrl-C reaches the kernel too: a cell stopped by it is an interruption, not a broken cell
+        report.exit_code = EXIT_INTERRUPTED if report.error_name == "KeyboardInterrupt" else exit_code(report.error_name)
+    except KeyboardInterrupt:
+        report.error_name, report.exit_code = "KeyboardInterrupt", EXIT_INTERRUPTED
     except Exception as exc:  # noqa: BLE001 - a dead kernel, a missing kernel spec: the run itself broke
         report.error_name, report.error_message = type(exc).__name__, _first_line(str(exc))
         report.exit_code = EXIT_ERROR

@@ -34,7 +34,7 @@ import urllib.request
 from collections.abc import Iterator
 from typing import Any
 
-from ..errors import CatalogError, DataProductError, PublishError, RemoteCatalogError, SpecError
+from ..errors import DataProductError, PublishError, RemoteCatalogError, SpecError
 from ..settings import API_KEY_ENV
 
 

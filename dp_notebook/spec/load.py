@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import SpecError
+from ..files import read_text
 from .model import PORT_TYPES, DataProductSpec, port_kind
 from .types import UnknownType, known_type_names, resolve_type
 from .yamlpos import Positions, format_path, load_yaml
@@ -79,10 +80,7 @@ def read_source(source: str | Path | dict, *, line_offset: int = 0) -> tuple[Any
         return source, Positions(), None
     if isinstance(source, Path) or (isinstance(source, str) and "\n" not in source and source.endswith((".yaml", ".yml", ".json"))):
         path = Path(source)
-        try:
-            text = path.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise SpecError(f"cannot read spec file: {exc.strerror or exc}", source=str(path)) from None
+        text = read_text(path, "spec file")
         data, positions = load_yaml(text, source=str(path))
         return data, positions, str(path)
     data, positions = load_yaml(str(source), line_offset=line_offset)
