@@ -180,10 +180,11 @@ def run_notebook(
     started = time.perf_counter()
     report = RunReport(path, out_dir, executed, EXIT_OK, 0.0, products)
     try:
-        with _environment(overrides):
+        manager = _kernel_manager_class()
+        with _environment(overrides), _interrupt_through_kernel(manager):
             pm.execute_notebook(
                 node, str(executed), parameters=parameters or {}, kernel_name=kernel, cwd=str(path.parent),
-                progress_bar=False, log_output=False, request_save_on_cell_execute=True,
+                progress_bar=False, log_output=False, request_save_on_cell_execute=True, kernel_manager_class=manager,
                 # ipykernel's start-up warning about TCP on localhost is noise in every CI log
                 extra_arguments=["--IPKernelApp.log_level=ERROR"] if _is_ipykernel(kernel, nb) else [],
             )
@@ -234,6 +235,57 @@ def _warm_html_exporter() -> Any:
 def _is_ipykernel(kernel: str | None, nb: dict[str, Any]) -> bool:
     name = kernel or (nb.get("metadata", {}).get("kernelspec") or {}).get("name") or "python3"
     return name in ("python3", "python")
+
+
+def _kernel_manager_class() -> type:
+    """papermill's kernel manager, remembering its kernel so a Ctrl-C of the run can interrupt it."""
+    from jupyter_client import AsyncKernelManager
+
+    class RunKernelManager(AsyncKernelManager):
+        started: list[Any] = []
+
+        async def start_kernel(self, **kwargs: Any) -> None:  # noqa: D102 - jupyter_client API
+            await super().start_kernel(**kwargs)
+            RunKernelManager.started.append(self)
+
+    return RunKernelManager
+
+
+@contextmanager
+def _interrupt_through_kernel(manager: type, grace: float = 5.0) -> Iterator[None]:
+    """Ctrl-C does not reach the kernel (jupyter_client starts it in its own session): pass it on,
+    as Jupyter's stop button does, so the running cell stops with ``KeyboardInterrupt`` and
+    papermill saves the notebook and reports it — instead of the kernel being torn down mid-reply
+    (a traceback on stderr). If the kernel does not stop within ``grace`` seconds, or on a second
+    Ctrl-C, the run itself is interrupted."""
+    import _thread
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    timers: list[threading.Timer] = []
+
+    def on_sigint(signum: int, frame: Any) -> None:
+        pid = next((getattr(km.provisioner, "pid", None) for km in reversed(manager.started) if km.provisioner), None)
+        if timers or pid is None:
+            raise KeyboardInterrupt
+        try:
+            os.kill(pid, signal.SIGINT)
+        except OSError:
+            raise KeyboardInterrupt from None
+        timers.append(threading.Timer(grace, _thread.interrupt_main, args=(signal.SIGINT,)))
+        timers[-1].daemon = True
+        timers[-1].start()
+
+    previous = signal.signal(signal.SIGINT, on_sigint)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        for timer in timers:
+            timer.cancel()
 
 
 @contextmanager
