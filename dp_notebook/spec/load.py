@@ -339,4 +339,10 @@ def cron_problem(expr: str) -> str | None:
 
     if not croniter.is_valid(str(expr)):
         return f"schedule {expr!r} is not a valid cron expression"
+    (_, _, days, months, weekdays), nth = croniter.expand(str(expr))
+    # valid field by field, yet no date matches (30 February): the product would never run
+    only_days = weekdays == ["*"] and not nth and days != ["*"] and all(isinstance(d, int) for d in days)
+    longest = {1: 31, 2: 29, 3: 31, 4: 30, 5: 31, 6: 30, 7: 31, 8: 31, 9: 30, 10: 31, 11: 30, 12: 31}
+    if only_days and not any(d <= longest[m] for m in (range(1, 13) if months == ["*"] else months) for d in days):
+        return f"schedule {expr!r} never runs: none of its months has a day {', '.join(map(str, days))}"
     return None
