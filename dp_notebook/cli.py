@@ -13,8 +13,6 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -66,29 +64,12 @@ def _workspace(path: Path):
     from .settings import find_home
     from .workspace import Workspace
 
-    home = find_home(path.resolve().parent)
-    workspace = Workspace(home)
-    with _settings_errors(home):
+    from .files import decode_errors_named
+
+    workspace = Workspace(find_home(path.resolve().parent))
+    with decode_errors_named("settings file"):
         workspace.settings  # read now: a broken dp-notebook.yaml is reported before any work
     return workspace
-
-
-@contextmanager
-def _settings_errors(home: Path) -> Iterator[None]:
-    """A dp-notebook.yaml that is not UTF-8 as a ``SpecError`` naming the file and the byte.
-
-    settings.py reads the file without naming it on bad bytes; it is re-read here to say where.
-    """
-    try:
-        yield
-    except UnicodeDecodeError:
-        from .files import read_text
-        from .settings import _config_path
-
-        config = _config_path(home, os.environ)
-        if config is not None:
-            read_text(config, "settings file")  # raises the SpecError
-        raise
 
 
 def _require_built(dp: Any) -> None:
@@ -202,9 +183,9 @@ def cmd_catalog(args: argparse.Namespace) -> int:
     if args.dir:
         root = Path(args.dir)
     else:
-        from .settings import find_home
+        from .files import decode_errors_named
 
-        with _settings_errors(find_home(Path.cwd())):
+        with decode_errors_named("settings file"):
             root = Settings.resolve(start=Path.cwd()).catalog_dir
     catalog = Catalog.open(root)
     index = catalog.index()  # kept at publish time: no product summary is read for the listing

@@ -37,6 +37,24 @@ def read_text(path: str | os.PathLike, what: str = "file") -> str:
         ) from None
 
 
+@contextmanager
+def decode_errors_named(what: str = "file") -> Iterator[None]:
+    """A ``UnicodeDecodeError`` from a ``Path.read_text`` inside, as the ``SpecError`` of ``read_text``:
+    for readers that decode without naming the file (settings.py reads dp-notebook.yaml so)."""
+    try:
+        yield
+    except UnicodeDecodeError as exc:
+        path, tb = None, exc.__traceback__
+        while tb is not None:  # the innermost Path.read_text knows which file it was decoding
+            frame = tb.tb_frame
+            if frame.f_code.co_name == "read_text" and isinstance(frame.f_locals.get("self"), Path):
+                path = frame.f_locals["self"]
+            tb = tb.tb_next
+        if path is not None:
+            read_text(path, what)  # raises the SpecError naming the file, line and byte
+        raise
+
+
 def make_dir(path: str | os.PathLike, what: str = "folder") -> Path:
     """Create the folder ``path`` (and its parents); ``DataProductError`` saying why it cannot be.
 
