@@ -61,10 +61,9 @@ def _parameters(pairs: list[list[str]] | None, files: list[str] | None) -> dict[
 
 def _workspace(path: Path):
     """The workspace of a spec or notebook: the first ``.dp/`` at or above its folder (DESIGN §9)."""
+    from .files import decode_errors_named
     from .settings import find_home
     from .workspace import Workspace
-
-    from .files import decode_errors_named
 
     workspace = Workspace(find_home(path.resolve().parent))
     with decode_errors_named("settings file"):

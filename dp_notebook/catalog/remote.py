@@ -9,11 +9,12 @@
 The API key comes from ``DATAMESH_MANAGER_API_KEY`` (read by
 ``dp_notebook.settings`` and handed over as a ``Secret``) and is sent as the
 ``x-api-key`` header (required to publish, optional to read); it never
-appears in reports, errors or logs: an answer is scrubbed of it (as sent, URL-quoted,
-JSON-escaped or base64-encoded, alone or in ``user:key``) before anything reads it, so no
-message, warning or listing built from it can carry it. The URL is checked once, here
-(``dmm_url``): credentials, a query string or a fragment in it are refused. Redirects are never followed (the key must not travel to
-another origin): a 3xx answer is a failure. Ids in paths are URL-encoded.
+appears in reports, errors or logs: an answer is scrubbed of it (as sent,
+URL-quoted, JSON-escaped or base64-encoded, alone or in ``user:key``) before
+anything reads it, so no message, warning or listing built from it can carry
+it. The URL is checked once, here (``dmm_url``): credentials, a query string
+or a fragment in it are refused. Redirects are never followed (the key must
+not travel to another origin): a 3xx answer is a failure. Ids in paths are URL-encoded.
 Requests time out, and 5xx answers and connection errors are retried with
 exponential backoff; 4xx answers are not retried. Built on the standard
 library's ``urllib`` — a handful of JSON requests need no HTTP client dependency.
