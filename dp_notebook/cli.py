@@ -3,18 +3,20 @@
 Each command is a few lines over the library: ``runner.run_notebook`` for
 notebooks, the ``DataProduct`` API (the same the magics use) for specs. One
 table maps exceptions to exit codes (DESIGN §9): 0 success, 1 failed checks,
-2 CLI misuse or a user mistake, 3 anything else (a broken cell, a dead kernel).
+2 CLI misuse or a user mistake, 3 anything else (a broken cell, a dead kernel,
+a remote service that failed).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
 
-from .runner import EXIT_CHECKS, EXIT_ERROR, EXIT_OK, EXIT_USAGE, exit_code
+from .runner import EXIT_CHECKS, EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, exit_code
 
 
 class CliError(Exception):
@@ -37,14 +39,14 @@ def _parse_value(text: str) -> Any:
 
 def _parameters(pairs: list[list[str]] | None, files: list[str] | None) -> dict[str, Any]:
     from .errors import SpecError
+    from .files import read_text
     from .spec.yamlpos import safe_load
 
     params: dict[str, Any] = {}
     for path in files or []:
+        text = read_text(path, "parameters file")  # SpecError naming the file: unreadable, not UTF-8
         try:
-            data = safe_load(Path(path).read_text(encoding="utf-8"), source=str(path)) or {}
-        except OSError as exc:
-            raise CliError(f"cannot read parameters file {path}: {exc.strerror or exc}") from None
+            data = safe_load(text, source=str(path)) or {}
         except SpecError as exc:
             raise CliError(f"parameters file {path} is not valid YAML: {exc}") from None
         if not isinstance(data, dict):
@@ -58,10 +60,22 @@ def _parameters(pairs: list[list[str]] | None, files: list[str] | None) -> dict[
 
 
 def _workspace(path: Path):
-    """The workspace of a spec or notebook (``Workspace.of``)."""
+    """The workspace of a spec or notebook (``Workspace.of``); its settings read now, so a broken
+    dp-notebook.yaml is reported before any work."""
     from .workspace import Workspace
 
-    return Workspace.of(path)
+    workspace = Workspace.of(path)
+    workspace.settings  # noqa: B018
+    return workspace
+
+
+def _require_built(dp: Any) -> None:
+    """``CliError`` when the workspace holds nothing the notebook built for ``dp`` (test and publish of a spec)."""
+    if not dp.state.transforms and not dp.state.inputs:
+        raise CliError(
+            f"{dp.id} has not been built in the workspace {dp.workspace.root}: run its notebook first "
+            "(dp-notebook run NOTEBOOK), or give the notebook itself (dp-notebook test|publish NOTEBOOK)"
+        )
 
 
 def _products(path: Path, *, with_state: bool = True) -> list[Any]:
@@ -148,13 +162,12 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def cmd_import(args: argparse.Namespace) -> int:
     """Contract-first: a product declaration (DPS 0.0.1) from an ODCS contract, to paste into a declare cell."""
-    path = Path(args.contract)
-    try:
-        import yaml
+    from .files import read_text
+    from .spec.yamlpos import safe_load
 
-        kind = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("kind")
-    except (OSError, yaml.YAMLError, AttributeError) as exc:
-        raise CliError(f"cannot read {path} as an ODCS contract: {exc}") from None
+    path = Path(args.contract)
+    doc = safe_load(read_text(path, "ODCS contract"), source=str(path))  # SpecError naming the file and line
+    kind = doc.get("kind") if isinstance(doc, dict) else None
     if kind != "DataContract":
         raise CliError(f"{path} is not an ODCS data contract (kind: {kind!r}); import reads kind: DataContract documents")
     for dp in _products(path, with_state=False):
@@ -200,6 +213,7 @@ def cmd_test(args: argparse.Namespace) -> int:
         return _run(args)
     failed = False
     for dp in _products(path):
+        _require_built(dp)
         result = dp.test(raise_on_failure=False)
         print(result)
         failed = failed or not result.success
@@ -214,11 +228,7 @@ def cmd_publish(args: argparse.Namespace) -> int:
         args.notebook = str(path)
         return _run(args, publish={"to": args.to, "dry_run": args.dry_run, "allow_breaking": args.allow_breaking})
     for dp in _products(path):
-        if not dp.state.transforms and not dp.state.inputs:
-            raise CliError(
-                f"{dp.id} has not been built in the workspace {dp.workspace.root}: run its notebook first "
-                "(dp-notebook run NOTEBOOK), or publish the notebook itself (dp-notebook publish NOTEBOOK)"
-            )
+        _require_built(dp)
         print(dp.publish(args.to, dry_run=args.dry_run, allow_breaking=args.allow_breaking))
     return EXIT_OK
 
@@ -226,12 +236,11 @@ def cmd_publish(args: argparse.Namespace) -> int:
 def cmd_docs(args: argparse.Namespace) -> int:
     from .catalog import Catalog
     from .errors import CatalogError
-    from .files import atomic_write
+    from .files import atomic_write, make_dir
     from .render.portal import render_portal
     from .runner import declared_ids
 
-    out = Path(args.out).resolve()
-    out.mkdir(parents=True, exist_ok=True)
+    out = make_dir(Path(args.out).resolve(), "portal folder")
     code = EXIT_OK
     pages = []
     for nb in args.notebooks:
@@ -261,7 +270,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="dp-notebook",
         description="Build, test, document and publish data products from Jupyter notebooks.",
-        epilog="Exit codes: 0 ok, 1 failed checks, 2 usage error, 3 other failure.",
+        epilog="Exit codes: 0 ok, 1 failed checks, 2 usage error, 3 other failure (a broken cell, a remote service that failed).",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -348,11 +357,23 @@ def main(argv: list[str] | None = None) -> int:
         if not hasattr(args, name):
             setattr(args, name, None)
     try:
-        return args.func(args)
+        code = args.func(args)
+        sys.stdout.flush()  # a closed pipe is found here, not in the interpreter's shutdown
+        return code
+    except BrokenPipeError:
+        # `dp-notebook export ... | head -1`: the reader has what it wanted; stop quietly as Unix tools do
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # the interpreter's last flush must not fail again
+        return 141  # 128 + SIGPIPE, what a shell reports for a tool stopped by a closed pipe
+    except KeyboardInterrupt:
+        print(f"dp-notebook {args.command}: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
     except Exception as exc:  # noqa: BLE001 - every failure becomes one line and its exit code
+        from .errors import DataProductError
+
         code = exit_code(exc)
-        if code == EXIT_ERROR:
-            raise
+        if code == EXIT_ERROR and not isinstance(exc, DataProductError):
+            raise  # a bug: its traceback is what a report needs
         print(f"dp-notebook {args.command}: {exc}", file=sys.stderr)
         return code
 

@@ -59,10 +59,11 @@ def runs_per_month(cron: str | None, *, year: int = 2026) -> float:
     """
     if not cron:
         return 1.0
-    from croniter import croniter
+    from .spec.load import cron_problem
 
-    if not croniter.is_valid(cron):
-        raise SpecError(f"schedule {cron!r} is not a valid cron expression")
+    problem = cron_problem(cron)
+    if problem:
+        raise SpecError(problem, path="schedule")
     return _runs_in_year(cron, year) / 12
 
 

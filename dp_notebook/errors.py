@@ -12,10 +12,13 @@
     ├── BreakingChange               publish refused: breaking change without a new major
     ├── WorkspaceLocked              another process holds the DuckDB file
     ├── CatalogError                 a catalog directory is missing or corrupt
-    └── PublishError                 a publish target failed (HTTP status, timeout, ...)
+    │   └── RemoteCatalogError       a Data Mesh Manager read failed (also a RemoteError)
+    └── RemoteError                  a remote service failed: unreachable, 5xx, key refused, bad answer
+        └── PublishError             a publish target failed (HTTP status, timeout, ...)
 
-Magics turn these into one-line ``UsageError`` s; ``ChecksFailed`` keeps its
-class so ``dp-notebook run`` can tell a failed check from a broken notebook.
+Magics turn these into one-line ``UsageError`` s; ``ChecksFailed`` and
+``RemoteError`` keep their class so ``dp-notebook run`` can tell a failed check
+(exit 1) and an outage (exit 3) from a mistake (exit 2).
 
     >>> try:
     ...     raise PortNotFound("no output port 'x'")
@@ -127,7 +130,21 @@ class CatalogError(DataProductError):
     """A catalog directory is not one, or one of its files is corrupt."""
 
 
-class PublishError(DataProductError):
+class RemoteError(DataProductError):
+    """A remote service failed: unreachable, timed out, a 5xx, the key refused, an answer of the wrong shape.
+
+    Exit code 3, not 2: CI must tell an outage from a typo. Shown as one line, never a traceback.
+    """
+
+    def _render_traceback_(self) -> list[str]:
+        return [f"{type(self).__name__}: {self}"]
+
+
+class RemoteCatalogError(CatalogError, RemoteError):
+    """Reading a Data Mesh Manager as a catalog failed (a ``CatalogError`` and a ``RemoteError``)."""
+
+
+class PublishError(RemoteError):
     """A publish target failed: HTTP status, timeout, unreachable host, bad answer."""
 
 
@@ -145,5 +162,7 @@ __all__ = [
     "WorkspaceLocked",
     "EngineError",
     "CatalogError",
+    "RemoteCatalogError",
+    "RemoteError",
     "PublishError",
 ]

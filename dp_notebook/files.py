@@ -10,7 +10,48 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from .errors import DataProductError
+from .errors import DataProductError, SpecError
+
+
+def read_text(path: str | os.PathLike, what: str = "file") -> str:
+    """A UTF-8 text file; ``SpecError`` naming the file (and for bad bytes, where) instead of a traceback.
+
+    >>> read_text("missing.yaml", "spec file")
+    Traceback (most recent call last):
+    dp_notebook.errors.SpecError: missing.yaml: cannot read spec file: No such file or directory
+    """
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise SpecError(f"cannot read {what}: {exc.strerror or exc}", source=str(path)) from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        # a file saved as cp1252/latin-1 (``Café``) is common; say which byte, where, and the fix
+        before = data[: exc.start]
+        line, column = before.count(b"\n") + 1, exc.start - (before.rfind(b"\n") + 1) + 1
+        raise SpecError(
+            f"{what} is not UTF-8 text: byte 0x{data[exc.start]:02x} at offset {exc.start} cannot be decoded; save the file as UTF-8",
+            source=str(path), line=line, column=column,
+        ) from None
+
+
+def make_dir(path: str | os.PathLike, what: str = "folder") -> Path:
+    """Create the folder ``path`` (and its parents); ``DataProductError`` saying why it cannot be.
+
+    >>> make_dir("/proc/x", "output folder")
+    Traceback (most recent call last):
+    dp_notebook.errors.DataProductError: cannot create the output folder /proc/x: No such file or directory
+    """
+    path = Path(path)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        blocked = next((p for p in (path, *path.parents) if p.exists() and not p.is_dir()), None)
+        why = f"{blocked} is a file, not a folder" if blocked else (exc.strerror or str(exc))
+        raise DataProductError(f"cannot create the {what} {path}: {why}") from None
+    return path
 
 
 def atomic_write(path: Path, data: str | bytes) -> None:

@@ -2,8 +2,9 @@
 
 Magic lines are not expanded by IPython (``@no_var_expand``): ``{{k}}``,
 ``$5`` and regex braces reach us as typed. The toolkit's own errors become a
-one-line ``UsageError``; ``ChecksFailed`` keeps its class (``dp-notebook run``
-tells it apart) and renders as a short block through ``_render_traceback_``.
+one-line ``UsageError``; ``ChecksFailed`` and ``RemoteError`` keep their class
+(``dp-notebook run`` tells them apart: exit 1 and 3) and render as a short block
+through ``_render_traceback_``.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import Any
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_cell_magic, magics_class, no_var_expand
 
-from .errors import ChecksFailed, DataProductError
+from .errors import ChecksFailed, DataProductError, RemoteError
 from .session import Session
 
 
@@ -86,6 +87,8 @@ class DataProductMagics(Magics):
         except ChecksFailed as exc:
             _show(exc.result)  # the table of what failed stays in the notebook, not only the summary
             raise
+        except RemoteError:
+            raise  # keeps its class (one line, no traceback): `dp-notebook run` exits 3 for an outage, 2 for a mistake
         except DataProductError as exc:
             raise UsageError(str(exc)) from None
         finally:

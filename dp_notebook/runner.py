@@ -9,7 +9,9 @@ given from the other ``DP_NOTEBOOK_*`` variables: the kernel reads them with
 the same ``Settings`` as any notebook.
 
 Exit codes (DESIGN §9): 0 success, 1 failed checks, 2 misuse or a
-``UsageError`` in the notebook, 3 anything else (a broken cell, a dead kernel).
+``UsageError`` in the notebook, 3 anything else (a broken cell, a dead kernel,
+a remote service that failed: ``RemoteError``, e.g. a Data Mesh Manager
+unreachable, answering 5xx or refusing the key).
 
     >>> report = run_notebook("example_notebooks/shelf_warmers.ipynb", out="build/sw")   # doctest: +SKIP
     >>> report.exit_code                                                                  # doctest: +SKIP
@@ -31,17 +33,19 @@ from typing import Any
 from .errors import DataProductError
 
 EXIT_OK, EXIT_CHECKS, EXIT_USAGE, EXIT_ERROR = 0, 1, 2, 3
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report a Ctrl-C
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 # the one table from exception to exit code, by class name (a failed cell reports only the name);
 # a class not listed takes its nearest listed base class's code, else EXIT_ERROR
-EXIT_CODES = {"ChecksFailed": EXIT_CHECKS, "UsageError": EXIT_USAGE, "CliError": EXIT_USAGE, "DataProductError": EXIT_USAGE}
+# a remote failure is an outage, not a typo: CI retries 3 and fixes 2
+EXIT_CODES = {"ChecksFailed": EXIT_CHECKS, "UsageError": EXIT_USAGE, "CliError": EXIT_USAGE, "RemoteError": EXIT_ERROR, "DataProductError": EXIT_USAGE}
 
 
 def exit_code(error: BaseException | str) -> int:
     """The exit code of an exception, or of a failed cell's exception name (``ContractViolation`` → 1).
 
-    >>> exit_code("ContractViolation"), exit_code("SQLError"), exit_code("NameError")
-    (1, 2, 3)
+    >>> exit_code("ContractViolation"), exit_code("SQLError"), exit_code("PublishError"), exit_code("NameError")
+    (1, 2, 3, 3)
     """
     if isinstance(error, str):
         from . import errors
@@ -79,6 +83,8 @@ class RunReport:
     def __str__(self) -> str:
         if self.success:
             return f"dp-notebook run: {self.notebook.name}: ok in {self.elapsed_s:.1f}s; artifacts in {self.out}"
+        if self.exit_code == EXIT_INTERRUPTED:
+            return f"dp-notebook run: {self.notebook.name}: interrupted; the partially executed notebook is {self.executed}"
         if self.failed_cell is None:
             return f"dp-notebook run: {self.notebook.name}: {self.error_name}: {self.error_message}"
         return (
@@ -157,8 +163,9 @@ def run_notebook(
         raise RunError(f"no such notebook: {notebook}")
     nb = read_notebook(path)
     products = declared_ids(path)
-    out_dir = Path(out or Path("build") / path.stem).resolve()
-    out_dir.mkdir(parents=True, exist_ok=True)
+    from .files import make_dir
+
+    out_dir = make_dir(Path(out or Path("build") / path.stem).resolve(), "output folder")
     executed = out_dir / path.name
     overrides = {"DP_NOTEBOOK_RUN_DIR": str(out_dir), **(environ or {})}
     if engine:
@@ -173,17 +180,21 @@ def run_notebook(
     started = time.perf_counter()
     report = RunReport(path, out_dir, executed, EXIT_OK, 0.0, products)
     try:
-        with _environment(overrides):
+        manager = _kernel_manager_class()
+        with _environment(overrides), _interrupt_through_kernel(manager):
             pm.execute_notebook(
                 node, str(executed), parameters=parameters or {}, kernel_name=kernel, cwd=str(path.parent),
-                progress_bar=False, log_output=False, request_save_on_cell_execute=True,
+                progress_bar=False, log_output=False, request_save_on_cell_execute=True, kernel_manager_class=manager,
                 # ipykernel's start-up warning about TCP on localhost is noise in every CI log
                 extra_arguments=["--IPKernelApp.log_level=ERROR"] if _is_ipykernel(kernel, nb) else [],
             )
     except PapermillExecutionError as failure:
         report.failed_cell, report.execution_count = failure.cell_index + 1, failure.exec_count
         report.error_name, report.error_message = _failure_details(failure, executed)
-        report.exit_code = exit_code(report.error_name)
+        # Ctrl-C reaches the kernel too: a cell stopped by it is an interruption, not a broken cell
+        report.exit_code = EXIT_INTERRUPTED if report.error_name == "KeyboardInterrupt" else exit_code(report.error_name)
+    except KeyboardInterrupt:
+        report.error_name, report.exit_code = "KeyboardInterrupt", EXIT_INTERRUPTED
     except Exception as exc:  # noqa: BLE001 - a dead kernel, a missing kernel spec: the run itself broke
         report.error_name, report.error_message = type(exc).__name__, _first_line(str(exc))
         report.exit_code = EXIT_ERROR
@@ -224,6 +235,57 @@ def _warm_html_exporter() -> Any:
 def _is_ipykernel(kernel: str | None, nb: dict[str, Any]) -> bool:
     name = kernel or (nb.get("metadata", {}).get("kernelspec") or {}).get("name") or "python3"
     return name in ("python3", "python")
+
+
+def _kernel_manager_class() -> type:
+    """papermill's kernel manager, remembering its kernel so a Ctrl-C of the run can interrupt it."""
+    from jupyter_client import AsyncKernelManager
+
+    class RunKernelManager(AsyncKernelManager):
+        started: list[Any] = []
+
+        async def start_kernel(self, **kwargs: Any) -> None:  # noqa: D102 - jupyter_client API
+            await super().start_kernel(**kwargs)
+            RunKernelManager.started.append(self)
+
+    return RunKernelManager
+
+
+@contextmanager
+def _interrupt_through_kernel(manager: type, grace: float = 5.0) -> Iterator[None]:
+    """Ctrl-C does not reach the kernel (jupyter_client starts it in its own session): pass it on,
+    as Jupyter's stop button does, so the running cell stops with ``KeyboardInterrupt`` and
+    papermill saves the notebook and reports it — instead of the kernel being torn down mid-reply
+    (a traceback on stderr). If the kernel does not stop within ``grace`` seconds, or on a second
+    Ctrl-C, the run itself is interrupted."""
+    import _thread
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    timers: list[threading.Timer] = []
+
+    def on_sigint(signum: int, frame: Any) -> None:
+        pid = next((getattr(km.provisioner, "pid", None) for km in reversed(manager.started) if km.provisioner), None)
+        if timers or pid is None:
+            raise KeyboardInterrupt
+        try:
+            os.kill(pid, signal.SIGINT)
+        except OSError:
+            raise KeyboardInterrupt from None
+        timers.append(threading.Timer(grace, _thread.interrupt_main, args=(signal.SIGINT,)))
+        timers[-1].daemon = True
+        timers[-1].start()
+
+    previous = signal.signal(signal.SIGINT, on_sigint)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        for timer in timers:
+            timer.cancel()
 
 
 @contextmanager

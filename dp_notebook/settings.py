@@ -378,12 +378,10 @@ def _config_path(home: Path, env: Mapping[str, str]) -> Path | None:
 
 
 def _read_config(path: Path) -> tuple[dict[str, Any], Any]:
+    from .files import read_text
     from .spec.yamlpos import load_yaml
 
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise SpecError(f"cannot read settings: {exc.strerror or exc}", source=str(path)) from None
+    text = read_text(path, "settings file")  # a cp1252 file: SpecError naming file, line and byte
     data, positions = load_yaml(text, source=str(path))
     if data is None:
         return {}, positions

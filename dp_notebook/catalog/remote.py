@@ -9,9 +9,12 @@
 The API key comes from ``DATAMESH_MANAGER_API_KEY`` (read by
 ``dp_notebook.settings`` and handed over as a ``Secret``) and is sent as the
 ``x-api-key`` header (required to publish, optional to read); it never
-appears in reports, errors or logs, and text taken from an answer is
-scrubbed of it. Redirects are never followed (the key must not travel to
-another origin): a 3xx answer is a failure. Ids in paths are URL-encoded.
+appears in reports, errors or logs: an answer is scrubbed of it (as sent,
+URL-quoted, JSON-escaped or base64-encoded, alone or in ``user:key``) before
+anything reads it, so no message, warning or listing built from it can carry
+it. The URL is checked once, here (``dmm_url``): credentials, a query string
+or a fragment in it are refused. Redirects are never followed (the key must
+not travel to another origin): a 3xx answer is a failure. Ids in paths are URL-encoded.
 Requests time out, and 5xx answers and connection errors are retried with
 exponential backoff; 4xx answers are not retried. Built on the standard
 library's ``urllib`` — a handful of JSON requests need no HTTP client dependency.
@@ -19,8 +22,11 @@ library's ``urllib`` — a handful of JSON requests need no HTTP client dependen
 
 from __future__ import annotations
 
+import base64
+import binascii
 import http.client
 import json
+import re
 import socket
 import time
 import urllib.error
@@ -29,13 +35,45 @@ import urllib.request
 from collections.abc import Iterator
 from typing import Any
 
-from ..errors import CatalogError, DataProductError, PublishError
+from ..errors import DataProductError, PublishError, RemoteCatalogError, SpecError
 from ..settings import API_KEY_ENV
 
 
 def segment(value: str) -> str:
     """An id as one URL path segment (``/`` and ``..`` cannot leave it)."""
     return urllib.parse.quote(str(value), safe="")
+
+
+def dmm_url(url: str) -> str:
+    """The base URL of a Data Mesh Manager, checked: ``SpecError`` for credentials, a query or a fragment.
+
+    Every door (``--to``, ``--catalog``, ``publish_to``, ``browse``) reaches a server through a client
+    made here. Credentials in a URL would be sent as part of the host name and printed in errors; a
+    query string would come before the API paths appended to it. Neither is echoed.
+
+    >>> dmm_url("https://dmm.example.com/")
+    'https://dmm.example.com'
+    >>> dmm_url("https://me:s3cret@dmm.example.com")
+    Traceback (most recent call last):
+    dp_notebook.errors.SpecError: Data Mesh Manager URL https://me:***@dmm.example.com: credentials in the URL are not supported; give the key in DATAMESH_MANAGER_API_KEY
+    """
+    text = str(url).strip()
+    parts = urllib.parse.urlsplit(text)
+    netloc = parts.netloc
+    if "@" in netloc:
+        user, _, host = netloc.rpartition("@")
+        masked = f"{user.partition(':')[0]}:***@{host}" if ":" in user else f"***@{host}"
+        shown = urllib.parse.urlunsplit((parts.scheme, masked, parts.path, "", ""))
+        raise SpecError(f"Data Mesh Manager URL {shown}: credentials in the URL are not supported; give the key in {API_KEY_ENV}")
+    shown = urllib.parse.urlunsplit((parts.scheme, netloc, parts.path, "", ""))
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        raise SpecError(f"Data Mesh Manager URL {shown!r}: expected http(s)://HOST[:PORT][/PATH]")
+    if parts.query or parts.fragment or text.endswith(("?", "#")):
+        raise SpecError(
+            f"Data Mesh Manager URL {shown}?***: a query string or fragment is not supported (the API paths are appended "
+            f"to the URL); give the base URL only, and the key in {API_KEY_ENV}"
+        )
+    return shown.rstrip("/")
 
 
 class _NoRedirects(urllib.request.HTTPRedirectHandler):
@@ -51,8 +89,9 @@ class DataMeshManagerClient:
     """A Data Mesh Manager (or Entropy Data) API client; ``api_key`` a ``settings.Secret`` or text."""
 
     def __init__(self, url: str, *, api_key: Any = None, timeout: float = 10.0, retries: int = 3, backoff: float = 0.5) -> None:
-        self.url = url.rstrip("/")
+        self.url = dmm_url(url)
         self._api_key = api_key.reveal() if hasattr(api_key, "reveal") else (api_key or None)
+        self._scrubber = _Scrubber(self._api_key)
         self.timeout = timeout
         self.retries = max(1, retries)
         self.backoff = backoff
@@ -74,7 +113,7 @@ class DataMeshManagerClient:
         >>> DataMeshManagerClient("https://dmm.example.com").get("/api/dataproducts")  # doctest: +SKIP
         [{'id': 'shelf_warmers', 'info': {...}, 'outputPorts': [...]}]
         """
-        return self._request("GET", path, None, CatalogError)[1]
+        return self._request("GET", path, None, RemoteCatalogError)[1]
 
     def list_products(self) -> list[dict[str, Any]]:
         """Every data product (DPS documents). The answer may be a list, or a page
@@ -91,14 +130,14 @@ class DataMeshManagerClient:
             data = self.get(path)
             page = data if isinstance(data, list) else next((data[k] for k in ("content", "items") if k in data), None) if isinstance(data, dict) else None
             if not isinstance(page, list) or not all(isinstance(p, dict) for p in page):
-                raise CatalogError(f"GET {self.url}{path}: expected a list of data products, got {_short(json.dumps(data).encode())}")
+                raise RemoteCatalogError(f"GET {self.url}{path}: expected a list of data products, got {_short(json.dumps(data, ensure_ascii=False))}")
             if isinstance(data, dict) and isinstance(data.get("totalElements"), int):
                 self.total = data["totalElements"]
             path = self._next_page(data) if isinstance(data, dict) and page else None
             yield page
             if path is None:
                 return
-        raise CatalogError(f"GET {self.url}/api/dataproducts: more than {_MAX_PAGES} pages; is the server paging in a circle?")
+        raise RemoteCatalogError(f"GET {self.url}/api/dataproducts: more than {_MAX_PAGES} pages; is the server paging in a circle?")
 
     def _next_page(self, page: dict[str, Any]) -> str | None:
         links = page.get("links")
@@ -108,7 +147,7 @@ class DataMeshManagerClient:
                 return link[len(self.url):]
             if link.startswith("/"):
                 return link
-            raise CatalogError(f"GET {self.url}/api/dataproducts: the next page is on another server ({_short(link)}); not followed (the API key stays here)")
+            raise RemoteCatalogError(f"GET {self.url}/api/dataproducts: the next page is on another server ({_short(link)}); not followed (the API key stays here)")
         number, total, size = page.get("number"), page.get("totalPages"), page.get("size")
         more = page.get("last") is False or (isinstance(number, int) and isinstance(total, int) and number + 1 < total)
         if not more or not isinstance(number, int):
@@ -136,27 +175,76 @@ class DataMeshManagerClient:
             request = urllib.request.Request(url, data=data, method=method, headers=headers)
             try:
                 with _OPENER.open(request, timeout=self.timeout) as resp:
-                    return resp.status, _parse_json(resp.read(), resp.headers.get("content-type", ""), url, error, self._scrub), attempt
+                    # scrubbed on arrival: every message, warning and listing built from it is free of the key
+                    return resp.status, self._scrubber.json(_parse_json(resp.read(), resp.headers.get("content-type", ""), url, error, self._scrub)), attempt
             except urllib.error.HTTPError as exc:
                 if 300 <= exc.code < 400:
                     where = exc.headers.get("location", "elsewhere") if exc.headers else "elsewhere"
-                    raise error(f"{method} {url}: {exc.code} redirect to {self._scrub(where)} refused (the API key is not sent to other addresses); use the final URL") from None
+                    raise error(self._scrub(f"{method} {url}: {exc.code} redirect to {self._scrub(where)} refused (the API key is not sent to other addresses); use the final URL")) from None
                 if exc.code in (401, 403):
-                    raise error(f"{method} {url}: {exc.code} authentication failed: {'check' if self._api_key else 'set'} {API_KEY_ENV}") from None
+                    raise error(self._scrub(f"{method} {url}: {exc.code} authentication failed: {'check' if self._api_key else 'set'} {API_KEY_ENV}")) from None
                 if exc.code < 500:
                     detail = _short(self._scrub(exc.read().decode("utf-8", "replace")))
-                    raise error(f"{method} {url}: {exc.code} {exc.reason}{': ' + detail if detail else ''}") from None
+                    raise error(self._scrub(f"{method} {url}: {exc.code} {exc.reason}{': ' + detail if detail else ''}")) from None
                 last = f"{exc.code} {exc.reason}"
             except (urllib.error.URLError, http.client.HTTPException, socket.timeout, TimeoutError, ConnectionError) as exc:
                 reason = getattr(exc, "reason", exc)
                 last = "timed out" if isinstance(reason, (socket.timeout, TimeoutError)) or "timed out" in str(reason) else f"cannot connect ({reason})"
             if attempt < self.retries:
                 time.sleep(self.backoff * (2 ** (attempt - 1)))
-        raise error(f"{method} {url}: {last} after {self.retries} attempts")
+        raise error(self._scrub(f"{method} {url}: {last} after {self.retries} attempts"))
 
     def _scrub(self, text: str) -> str:
         """Text from an answer, with the API key cut out (a server may echo it back)."""
-        return text.replace(self._api_key, "***") if self._api_key else text
+        return self._scrubber.text(text)
+
+
+_BASE64_TOKEN = re.compile(r"[A-Za-z0-9+/_-]{8,}={0,2}")
+
+
+class _Scrubber:
+    """Cuts a secret out of text and parsed JSON: as is, URL-quoted, JSON-escaped, and inside any
+    base64 token that decodes to bytes containing it (``key`` or ``user:key`` of a basic auth header)."""
+
+    def __init__(self, secret: str | None) -> None:
+        self.secret = secret
+        if not secret:
+            return
+        raw = secret.encode("utf-8")
+        forms = {secret, urllib.parse.quote(secret, safe=""), urllib.parse.quote_plus(secret), json.dumps(secret)[1:-1]}
+        for encoded in (base64.b64encode(raw).decode(), base64.urlsafe_b64encode(raw).decode()):
+            forms |= {encoded, encoded.rstrip("=")}
+        self.forms = sorted((f for f in forms if f), key=len, reverse=True)
+        self.raw = raw
+
+    def text(self, text: str) -> str:
+        if not self.secret or not isinstance(text, str):
+            return text
+        for form in self.forms:
+            text = text.replace(form, "***")
+        return _BASE64_TOKEN.sub(self._token, text)
+
+    def _token(self, match: re.Match) -> str:
+        token = match.group()
+        padded = token.rstrip("=") + "=" * (-len(token.rstrip("=")) % 4)
+        for altchars in (b"+/", b"-_"):
+            try:
+                if self.raw in base64.b64decode(padded, altchars=altchars):
+                    return "***"
+            except (binascii.Error, ValueError):
+                continue
+        return token
+
+    def json(self, value: Any) -> Any:
+        if not self.secret:
+            return value
+        if isinstance(value, str):
+            return self.text(value)
+        if isinstance(value, list):
+            return [self.json(v) for v in value]
+        if isinstance(value, dict):
+            return {self.text(k): self.json(v) for k, v in value.items()}
+        return value
 
 
 def _parse_json(body: bytes, content_type: str, url: str, error: type[DataProductError], scrub: Any = str) -> Any:

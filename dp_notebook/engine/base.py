@@ -93,6 +93,19 @@ class BuildPlan:
         """The new version is written into a layered table (every incremental target's is)."""
         return self.increment is not None
 
+    def select_sql(self) -> str:
+        """The transform's SQL without its trailing ``;``; ``SQLError`` when only blanks or comments are left
+        (the engine would wrap nothing and answer with a syntax error in SQL the user never wrote)."""
+        import re
+
+        sql = self.sql.rstrip().rstrip(";").rstrip()
+        if not re.sub(r"--[^\n]*|/\*.*?\*/|;", "", sql, flags=re.S).strip():
+            from ..errors import SQLError
+
+            noun = "model" if self.kind == "model" else "output port"
+            raise SQLError(f"{self.where}: the SQL is empty; write the query that builds {noun} {self.target!r}")
+        return sql
+
 
 @dataclass
 class Staged:

@@ -314,7 +314,7 @@ class _Transaction:
 
     def _select(self, plan: BuildPlan) -> tuple[str, dict[str, Any]]:
         """The transform's SELECT (the user's SQL keeps its first line on line 1) and its values."""
-        sql = plan.sql.rstrip().rstrip(";")
+        sql = plan.select_sql()
         values = dict(plan.values)
         inc = plan.increment
         if inc is None:

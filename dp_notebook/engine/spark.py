@@ -334,7 +334,7 @@ class _SparkTransaction:
 
     def _select(self, plan: BuildPlan) -> tuple[str, dict[str, Any]]:
         """The transform's SELECT in Spark SQL: a globbed input narrowed to its planned files, a time window applied."""
-        sql = plan.sql.rstrip().rstrip(";")
+        sql = plan.select_sql()
         values = dict(plan.values)
         inc = plan.increment
         if inc is not None and inc.mode == "files":

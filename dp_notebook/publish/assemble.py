@@ -16,13 +16,15 @@ from ..errors import PublishError, SpecError
 
 def publish_product(dp: Any, to: str | os.PathLike | None, *, dry_run: bool, allow_breaking: bool, skip_tests: bool):
     """See ``DataProduct.publish``."""
+    from ..catalog.remote import dmm_url
     from ..checks.runner import run_all
     from ..datadiff import published_diffs
     from .plan import execute, plan_publish
 
     settings = dp.settings
     target = str(to) if to else settings.publish_to
-    remote = target if target and "://" in target else None
+    # checked before lint and tests run: a URL with credentials or a query is refused up front
+    remote = dmm_url(target) if target and "://" in target else None
     catalog_dir = Path(target) if target and not remote else dp.workspace.catalog_dir
     lint = dp.lint()
     if not lint.success:

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import SpecError
+from ..files import read_text
 from .model import PORT_TYPES, DataProductSpec, port_kind
 from .types import UnknownType, known_type_names, resolve_type
 from .yamlpos import Positions, format_path, load_yaml
@@ -86,10 +87,7 @@ def read_source(source: str | Path | dict, *, line_offset: int = 0) -> tuple[Any
         return source, Positions(), None
     path = spec_path(source)
     if path is not None:
-        try:
-            text = path.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise SpecError(f"cannot read spec file: {exc.strerror or exc}", source=str(path)) from None
+        text = read_text(path, "spec file")
         data, positions = load_yaml(text, source=str(path))
         return data, positions, str(path)
     data, positions = load_yaml(str(source), line_offset=line_offset)
@@ -348,4 +346,10 @@ def cron_problem(expr: str) -> str | None:
 
     if not croniter.is_valid(str(expr)):
         return f"schedule {expr!r} is not a valid cron expression"
+    (_, _, days, months, weekdays), nth = croniter.expand(str(expr))
+    # valid field by field, yet no date matches (30 February): the product would never run
+    only_days = weekdays == ["*"] and not nth and days != ["*"] and all(isinstance(d, int) for d in days)
+    longest = {1: 31, 2: 29, 3: 31, 4: 30, 5: 31, 6: 30, 7: 31, 8: 31, 9: 30, 10: 31, 11: 30, 12: 31}
+    if only_days and not any(d <= longest[m] for m in (range(1, 13) if months == ["*"] else months) for d in days):
+        return f"schedule {expr!r} never runs: none of its months has a day {', '.join(map(str, days))}"
     return None

@@ -41,10 +41,9 @@ def read_contract(source: str | Path | dict, *, name: str | None = None) -> dict
         origin = name or (str(source) if is_path else None)
         text = str(source)
         if is_path:
-            try:
-                text = Path(source).read_text(encoding="utf-8")
-            except OSError as exc:
-                raise SpecError(f"cannot read the data contract: {exc.strerror or exc}", source=str(source)) from None
+            from ..files import read_text
+
+            text = read_text(Path(source), "the data contract")
         data, positions = load_yaml(text, source=origin)
     if not isinstance(data, dict) or data.get("kind") != "DataContract":
         kind = data.get("kind") if isinstance(data, dict) else type(data).__name__
