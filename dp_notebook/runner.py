@@ -136,7 +136,7 @@ def declared_ids(path: Path) -> list[str]:
 def publish_cell(*, to: str | None, dry_run: bool, allow_breaking: bool) -> str:
     """The cell ``dp-notebook publish`` appends: publish every product the notebook declared, with its state."""
     args = [f"to={to!r}", f"dry_run={dry_run!r}", f"allow_breaking={allow_breaking!r}"]
-    return "# appended by dp-notebook publish: publishes what this notebook's own publish would\n" f"_dp_session.publish_all({', '.join(args)})"
+    return "# appended by dp-notebook publish: publishes what this notebook's own publish would\n" f"_dp_session.publish_all({', '.join(args)});  # each report is displayed once"
 
 
 def run_notebook(

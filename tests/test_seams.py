@@ -202,6 +202,11 @@ def test_cli_publish_of_a_notebook_publishes_what_the_notebook_publishes(tmp_pat
     # the CLI publishes the same notebook: the catalog already holds this content, no new version
     res = run_cli("publish", str(nb), "--out", str(own / "build2"), cwd=tmp_path)
     assert res.returncode == 0, res.stderr
+    executed = nbformat.read(next((own / "build2").rglob("shop.ipynb")), as_version=4)
+    appended = executed.cells[-1]
+    assert appended.metadata.get("tags") == ["dp-notebook-publish"]
+    shown = [o.get("data", {}).get("text/plain", "") for o in appended.outputs]
+    assert shown and not any(t.startswith("[") for t in shown)  # each report once, not again as the cell's value
     v2, contract2, tests2 = published(own / ".dp" / "catalog")
     assert (v2, contract2) == (v1, contract)
     # a spec file in the same workspace publishes with the notebook's saved checks
