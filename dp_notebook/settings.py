@@ -16,6 +16,7 @@ directory: every stage gets its settings from the workspace it works in.
     lock_timeout: 10               # seconds to wait for another process's DuckDB lock
     redact_key_file: ~/.config/dp-notebook/redact.key   # where redaction's HMAC key is (never the key itself)
     keep_versions: 2               # versions of each port kept for rollback (the served one included)
+    check_timeout: 600             # seconds one query of a spec's SQL check (SLO, ODCS sql rule) may run (default: no limit)
 
 It is found by walking up from the workspace's folder (the folder holding
 ``.dp/``) to the git root — never from the current directory — so one
@@ -26,6 +27,7 @@ Environment variables: ``DP_NOTEBOOK_HOME`` (the ``.dp`` directory),
 ``DP_NOTEBOOK_CONFIG`` (the settings file), ``DP_NOTEBOOK_CATALOG``,
 ``DP_NOTEBOOK_PUBLISH_TO``, ``DP_NOTEBOOK_ROLE``, ``DP_NOTEBOOK_ENGINE``,
 ``DP_NOTEBOOK_SPARK_MASTER``, ``DP_NOTEBOOK_SPARK_REMOTE``, ``DP_NOTEBOOK_KEEP_VERSIONS``,
+``DP_NOTEBOOK_CHECK_TIMEOUT``,
 ``DATAMESH_MANAGER_API_KEY`` (kept as a ``Secret``: never printed),
 ``DP_NOTEBOOK_REDACT_KEY`` (the key of redaction's keyed hash, a ``Secret``), and,
 set by ``dp-notebook run``/``publish`` for their kernel, ``DP_NOTEBOOK_RUN_DIR``
@@ -52,7 +54,7 @@ API_KEY_ENV = "DATAMESH_MANAGER_API_KEY"  # the variable datacontract-cli uses
 RUN_DIR_ENV = "DP_NOTEBOOK_RUN_DIR"
 REDACT_KEY_ENV = "DP_NOTEBOOK_REDACT_KEY"  # the key of redaction's keyed hash (HMAC-SHA256)
 REDACT_KEY_FILE = "redact.key"  # generated in the workspace when no key is given
-_KNOWN = ("engine", "catalog", "publish_to", "role", "price_model", "policies", "duckdb", "lock_timeout", "redact_key_file", "keep_versions")
+_KNOWN = ("engine", "catalog", "publish_to", "role", "price_model", "policies", "duckdb", "lock_timeout", "redact_key_file", "keep_versions", "check_timeout")
 
 
 class Secret:
@@ -130,6 +132,7 @@ class Settings:
     lock_timeout: float = 10.0
     redact_key_file: Path | None = None
     keep_versions: int = 2  # versions of a port kept for rollback, the served one included (models keep 1)
+    check_timeout: float | None = None  # seconds a spec's SQL check query may run; None: no limit
     run_dir: Path | None = None
     ci: bool = False
     spark_master: str | None = None  # environment overrides for any Spark product
@@ -190,6 +193,7 @@ class Settings:
         lock_timeout = located("lock_timeout", lambda: _seconds(data.get("lock_timeout", 10.0)))
         redact_key_file = path_setting("redact_key_file")
         keep_versions = located("keep_versions", lambda: _count(env.get("DP_NOTEBOOK_KEEP_VERSIONS") or data.get("keep_versions", 2)))
+        check_timeout = located("check_timeout", lambda: _timeout(env.get("DP_NOTEBOOK_CHECK_TIMEOUT") or data.get("check_timeout")))
         return cls(
             home=root,
             config_path=config_path,
@@ -203,6 +207,7 @@ class Settings:
             lock_timeout=lock_timeout,
             redact_key_file=redact_key_file,
             keep_versions=keep_versions,
+            check_timeout=check_timeout,
             run_dir=Path(env[RUN_DIR_ENV]).resolve() if env.get(RUN_DIR_ENV) else None,
             ci=bool(env.get("CI")),
             spark_master=master,
@@ -318,6 +323,14 @@ def _seconds(value: Any) -> float:
     if seconds < 0:
         raise SpecError(f"must not be negative, not {value!r}")
     return seconds
+
+
+def _timeout(value: Any) -> float | None:
+    """Seconds, or None (unset, 0: no limit)."""
+    if value is None or value == "":
+        return None
+    seconds = _seconds(value)
+    return seconds or None
 
 
 def _count(value: Any) -> int:

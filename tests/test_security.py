@@ -870,3 +870,24 @@ def test_malformed_products_from_a_remote_catalog_are_left_out_and_roles_never_s
     assert list(state.products) == ["good"]
     said = " ".join(str(w.message) for w in caught)
     assert "split.p.rolesAllowed" in said and "'../up'" in said and "tags.p.tags" in said and "outputPorts is not a list" in said
+
+
+def test_a_check_query_that_runs_too_long_is_stopped_by_check_timeout(tmp_path):
+    """A check that only reads can still be endless (a cross join with range(10^11)): ``check_timeout``
+    stops it with an error naming the check, and the next query on the workspace runs normally."""
+    import time
+
+    (tmp_path / "dp-notebook.yaml").write_text("check_timeout: 0.5\n")
+    ws = dp_notebook.Workspace(tmp_path / ".dp")
+    assert ws.settings.check_timeout == 0.5
+    heavy = SPEC + '    serviceLevelObjectives:\n      - {type: sql, name: heavy, query: "SELECT count(*) FROM {model} a, range(100000000) b, range(1000) c", min: 0}\n'
+    dp = dp_notebook.load(heavy, workspace=ws)
+    dp.input("raw", ROWS)
+    dp.transform("people_v1", "SELECT * FROM raw")
+    started = time.perf_counter()
+    with pytest.raises(SQLError, match=r"SLO 'heavy' on people_v1: the query was stopped after 0\.5 s \(check_timeout"):
+        dp.quality()
+    assert time.perf_counter() - started < 30
+    light = dp_notebook.load(heavy.replace(" a, range(100000000) b, range(1000) c", ""), workspace=ws)
+    assert light.quality().success  # the interrupt stopped that query only
+    assert len(dp.sql("SELECT * FROM sales.people_v1")) == len(ROWS)

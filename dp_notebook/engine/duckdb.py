@@ -42,14 +42,37 @@ class DuckDBConnection:
 
     dialect = "duckdb"
 
-    def __init__(self, con: Any, engine: DuckDBEngine, *, where: str, line_offset: int = 0) -> None:
+    def __init__(self, con: Any, engine: DuckDBEngine, *, where: str, line_offset: int = 0, timeout: float | None = None) -> None:
         self.raw = con
         self._engine = engine
         self.where = where
         self.line_offset = line_offset
+        self.timeout = timeout  # seconds one statement may run (a spec's check SQL), None: no limit
+
+    @contextmanager
+    def _call(self) -> Iterator[None]:
+        """The engine's error mapping, and the timeout: a timer interrupts the statement (as Ctrl-C does)."""
+        if self.timeout is None:
+            with self._engine.errors(self.where, self.line_offset):
+                yield
+            return
+        import threading
+
+        timer = threading.Timer(self.timeout, self.raw.interrupt)
+        timer.daemon = True
+        timer.start()
+        try:
+            with self._engine.errors(self.where, self.line_offset):
+                yield
+        except SQLError:
+            if timer.finished.is_set():
+                raise SQLError(f"{self.where}: the query was stopped after {self.timeout:g} s (check_timeout in dp-notebook.yaml)") from None
+            raise
+        finally:
+            timer.cancel()
 
     def execute(self, sql: str, params: Any = None) -> DuckDBConnection:
-        with self._engine.errors(self.where, self.line_offset):
+        with self._call():
             if params:
                 self.raw.execute(sql, params)
             else:
@@ -61,19 +84,19 @@ class DuckDBConnection:
         return self.raw.description
 
     def fetchone(self) -> tuple | None:
-        with self._engine.errors(self.where, self.line_offset):
+        with self._call():
             return self.raw.fetchone()
 
     def fetchall(self) -> list[tuple]:
-        with self._engine.errors(self.where, self.line_offset):
+        with self._call():
             return self.raw.fetchall()
 
     def df(self) -> Any:
-        with self._engine.errors(self.where, self.line_offset):
+        with self._call():
             return self.raw.df()
 
     def fetchnumpy(self) -> dict[str, Any]:
-        with self._engine.errors(self.where, self.line_offset):
+        with self._call():
             return self.raw.fetchnumpy()
 
     def register(self, name: str, frame: Any) -> None:
@@ -120,7 +143,7 @@ class DuckDBEngine:
     def read_only(self, *, where: str = "check", schema: str | None = None) -> Iterator[DuckDBConnection]:
         """A connection that cannot write or reach a file (``checks/readonly.py``); ``schema`` first on the search path."""
         with self.ws.connect(read_only=True) as con:
-            wrapped = DuckDBConnection(con, self, where=where)
+            wrapped = DuckDBConnection(con, self, where=where, timeout=self.ws.settings.check_timeout)
             if schema is not None:
                 wrapped.execute(f"SET search_path = {literal(quote(schema))}")
             yield wrapped

@@ -37,6 +37,8 @@ class PortBrowser(anywidget.AnyWidget):
         if self.state.loading:
             announced = getattr(self.state.catalog, "announced", None)
             self.loading = f"loading the rest of {announced:,} products…" if announced else "loading more products…"
+        if hasattr(self.state.catalog, "on_loaded"):
+            # also when the rest came in (or failed) before this line: then it is called at once
             self.state.catalog.on_loaded(self._loaded)
 
     def _loaded(self, catalog: Any) -> None:
