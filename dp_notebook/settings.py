@@ -359,7 +359,7 @@ def home_is_set(environ: Mapping[str, str] | None = None) -> bool:
 def find_home(start: str | os.PathLike | None = None, environ: Mapping[str, str] | None = None) -> Path:
     """``DP_NOTEBOOK_HOME``, else the first ``.dp/`` walking up from ``start`` (to the git root), else ``start/.dp``."""
     env = os.environ if environ is None else environ
-    if env.get("DP_NOTEBOOK_HOME"):
+    if home_is_set(env):
         return Path(env["DP_NOTEBOOK_HOME"]).expanduser().resolve()
     here = Path(start or os.getcwd()).expanduser().resolve()
     if here.is_file():

@@ -199,9 +199,6 @@ class DataMeshManagerClient:
         return self._scrubber.text(text)
 
 
-_BASE64_TOKEN = re.compile(r"[A-Za-z0-9+/_-]{8,}={0,2}")
-
-
 class _Scrubber:
     """Cuts a secret out of text and parsed JSON: as is, URL-quoted, JSON-escaped, and inside any
     base64 token that decodes to bytes containing it (``key`` or ``user:key`` of a basic auth header)."""
@@ -216,13 +213,16 @@ class _Scrubber:
             forms |= {encoded, encoded.rstrip("=")}
         self.forms = sorted((f for f in forms if f), key=len, reverse=True)
         self.raw = raw
+        # a base64 token decodes to 3 bytes per 4 characters: shorter ones cannot hold the key, and
+        # are not decoded (ids and names of a 10,000-product listing are mostly such tokens)
+        self.tokens = re.compile(r"[A-Za-z0-9+/_-]{%d,}={0,2}" % max(8, 4 * len(raw) // 3))
 
     def text(self, text: str) -> str:
         if not self.secret or not isinstance(text, str):
             return text
         for form in self.forms:
             text = text.replace(form, "***")
-        return _BASE64_TOKEN.sub(self._token, text)
+        return self.tokens.sub(self._token, text)
 
     def _token(self, match: re.Match) -> str:
         token = match.group()

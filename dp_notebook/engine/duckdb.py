@@ -52,24 +52,23 @@ class DuckDBConnection:
     @contextmanager
     def _call(self) -> Iterator[None]:
         """The engine's error mapping, and the timeout: a timer interrupts the statement (as Ctrl-C does)."""
-        if self.timeout is None:
-            with self._engine.errors(self.where, self.line_offset):
-                yield
-            return
-        import threading
+        timer = None
+        if self.timeout is not None:
+            import threading
 
-        timer = threading.Timer(self.timeout, self.raw.interrupt)
-        timer.daemon = True
-        timer.start()
+            timer = threading.Timer(self.timeout, self.raw.interrupt)
+            timer.daemon = True
+            timer.start()
         try:
             with self._engine.errors(self.where, self.line_offset):
                 yield
         except SQLError:
-            if timer.finished.is_set():
+            if timer is not None and timer.finished.is_set():
                 raise SQLError(f"{self.where}: the query was stopped after {self.timeout:g} s (check_timeout in dp-notebook.yaml)") from None
             raise
         finally:
-            timer.cancel()
+            if timer is not None:
+                timer.cancel()
 
     def execute(self, sql: str, params: Any = None) -> DuckDBConnection:
         with self._call():

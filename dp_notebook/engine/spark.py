@@ -182,14 +182,11 @@ class SparkEngine:
         with self.errors(f"rollback {target}"):
             if not spark.catalog.tableExists(f"{schema}.{version.relation}"):
                 raise DataProductError(f"rollback {target}: the table of version {version.seq} ({schema}.{version.relation}) is gone from Spark's warehouse")
-            source = f"{q(schema)}.{q(version.relation)}"
-            moved.append((f"{q(schema)}.{q(target)}", self._view_text(schema, target)))
-            spark.sql(f"CREATE OR REPLACE VIEW {q(schema)}.{q(target)} AS SELECT * FROM {source}")
+            self._move_view(schema, target, f"SELECT * FROM {q(schema)}.{q(version.relation)}", moved)
             served = None
             if view is not None:
                 self._ensure_db(view[0])
-                moved.append((f"{q(view[0])}.{q(view[1])}", self._view_text(view[0], view[1])))
-                spark.sql(f"CREATE OR REPLACE VIEW {q(view[0])}.{q(view[1])} AS {to_spark(serving(f'{quote(schema)}.{quote(version.relation)}'), where=f'rollback {target}')}")
+                self._move_view(view[0], view[1], to_spark(serving(f"{quote(schema)}.{quote(version.relation)}"), where=f"rollback {target}"), moved)
                 served = f"{view[0]}.{view[1]}"
         try:
             with self.ws.metadata() as md:
@@ -205,12 +202,12 @@ class SparkEngine:
 
     def _view_source(self, schema: str, view: str) -> str | None:
         """The ``__t_…`` table a product view reads now (to drop it after a swap)."""
-        spark = self.spark
-        if not spark.catalog.tableExists(f"{schema}.{view}"):
-            return None
-        rows = spark.sql(f"SHOW CREATE TABLE {q(schema)}.{q(view)}").collect()
-        m = re.search(r"__t_[A-Za-z0-9_-]+", rows[0][0] if rows else "")
-        return m.group(0) if m else None
+        return _source_table(self._view_text(schema, view))
+
+    def _move_view(self, schema: str, view: str, select: str, moved: list[tuple[str, str | None]]) -> None:
+        """Point ``schema.view`` at ``select`` (Spark SQL), remembering in ``moved`` what it ran before (``put_back``)."""
+        moved.append((f"{q(schema)}.{q(view)}", self._view_text(schema, view)))
+        self.spark.sql(f"CREATE OR REPLACE VIEW {q(schema)}.{q(view)} AS {select}")
 
     def _view_text(self, schema: str, view: str) -> str | None:
         """The SELECT a view runs now (None: no such view), to put it back."""
@@ -307,6 +304,12 @@ class SparkEngine:
         self._ensure_db("dp_unit_scratch")
         self.spark.sql("USE dp_unit_scratch")
         return SparkUnitConnection(self.spark)
+
+
+def _source_table(view_text: str | None) -> str | None:
+    """The ``__t_…`` table a product view's SELECT reads."""
+    m = re.search(r"__t_[A-Za-z0-9_-]+", view_text or "")
+    return m.group(0) if m else None
 
 
 def put_back(spark: Any, moved: list[tuple[str, str | None]]) -> None:
@@ -420,20 +423,16 @@ class _SparkTransaction:
         return processed_range(self.con, plan, relation)
 
     def swap(self, plan: BuildPlan, staged: Staged, serving: Any) -> str | None:
-        spark = self.engine.spark
         with self.engine.errors(plan.where, plan.line_offset):
-            previous = self.engine._view_source(plan.schema, plan.target)
+            self.engine._move_view(plan.schema, plan.target, f"SELECT * FROM {self.staging}", self._moved)
+            previous = _source_table(self._moved[-1][1])  # the table the product view read until now
             if previous and previous not in {v.relation for v in plan.versions}:
                 self.after_commit.append(previous)  # built before versions were recorded: replaced, as builds did then
-            product_view = f"{q(plan.schema)}.{q(plan.target)}"
-            self._moved.append((product_view, self.engine._view_text(plan.schema, plan.target)))
-            spark.sql(f"CREATE OR REPLACE VIEW {product_view} AS SELECT * FROM {self.staging}")
             if plan.view is None:
                 return None
             schema, view = plan.view
             self.engine._ensure_db(schema)
-            self._moved.append((f"{q(schema)}.{q(view)}", self.engine._view_text(schema, view)))
-            spark.sql(f"CREATE OR REPLACE VIEW {q(schema)}.{q(view)} AS {to_spark(serving(staged.relation), where=plan.where)}")
+            self.engine._move_view(schema, view, to_spark(serving(staged.relation), where=plan.where), self._moved)
         return f"{schema}.{view}"
 
     def retire(self, plan: BuildPlan, keep: list[Any], drop: list[Any]) -> None:

@@ -35,8 +35,9 @@ def publish_product(dp: Any, to: str | os.PathLike | None, *, dry_run: bool, all
     results = None if skip_tests else run_all(dp.workspace, dp.engine, dp.state, dp.namespace, record=not dry_run).raise_for_failure()
     test_doc = test_results_doc(dp.id, results)
     with snapshots(dp) as data:
-        if serving_runs(dp) != pinned:  # a build or rollback elsewhere swapped a port under the tests or the snapshots
-            changed = sorted(p for p, run in serving_runs(dp).items() if pinned.get(p) != run)
+        now = serving_runs(dp)
+        if now != pinned:  # a build or rollback elsewhere swapped a port under the tests or the snapshots
+            changed = sorted(p for p, run in now.items() if pinned.get(p) != run)
             raise PublishError(f"publish of {dp.id} refused: {', '.join(changed)} changed while publishing (another process built or rolled it back); nothing was published, publish again")
         plan = plan_publish(
             catalog_dir=catalog_dir, remote=remote, summary=dp.summary(), files=publish_files(dp), data=data,
