@@ -212,3 +212,75 @@ def test_the_rewritten_scan_counts_zero_where_nothing_matches(rows):
     results = run_suite(con, "t", suite).results
     assert [r.unexpected_count for r in results[:3]] == [0, 0, 0] and all(r.success for r in results)
     assert results[3].observed_value == rows
+
+
+def _plain_duplicates(con, relation, col, scope="true"):
+    """GX's unexpected count and first 5 rows (scan order) of a uniqueness check, by plain SQL."""
+    n = con.execute(f"SELECT coalesce(sum(n), 0) FROM (SELECT count(*) n FROM {relation} WHERE {scope} AND {col} IS NOT NULL GROUP BY {col} HAVING count(*) > 1)").fetchone()[0]
+    rows = con.execute(
+        f"WITH numbered AS (SELECT row_number() OVER () AS __rn, * FROM {relation}) SELECT * EXCLUDE (__rn) FROM numbered "
+        f"WHERE {scope} AND {col} IN (SELECT {col} FROM {relation} WHERE {scope} AND {col} IS NOT NULL GROUP BY 1 HAVING count(*) > 1) ORDER BY __rn LIMIT 5"
+    ).fetchall()
+    return n, rows
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        # a few repeats, the range's ends among them, an odd span (the bitmap's padding bits)
+        "CASE WHEN range IN (3, 4001) THEN -7 WHEN range IN (10, 2222) THEN 12993 WHEN range = 600 THEN 4 ELSE range * 3 - 7 END",
+        # repeats everywhere (the histogram of the whole range)
+        "range % 700",
+        # one repeat in a range of a single bucket; NULLs
+        "CASE WHEN range % 11 = 0 THEN NULL WHEN range = 4330 THEN 1 ELSE range END",
+        # sparse: a bucket's one repeat next to a value just before the bucket (the bitmap's 7 padding
+        # bits must shift the buckets, or the bitmap counts that value in and the repeat is missed)
+        "CASE range WHEN 0 THEN 0 WHEN 1 THEN 1020 WHEN 2 THEN 1500 WHEN 3 THEN 1500 WHEN 4 THEN 2048 END",
+    ],
+)
+@pytest.mark.parametrize("layout", ["table", "table-with-deletes", "parquet", "unordered"])
+def test_the_exact_duplicate_count_by_buckets_equals_the_group_by(tmp_path, values, layout):
+    con = duckdb.connect()
+    con.execute(f"CREATE TABLE t AS SELECT {values} AS id, range AS k FROM range(4331)")
+    if layout == "table-with-deletes":  # rowids with gaps
+        con.execute("DELETE FROM t WHERE k % 5 = 1")
+    if layout == "unordered":
+        con.execute("SET preserve_insertion_order = false")
+    for scope, condition in [("true", None), ("k > 1000", "k > 1000")]:
+        check = {"unique": {"column": "id", **({"row_condition": condition} if condition else {})}}
+        count, rows = _plain_duplicates(con, "t", "id", scope)
+        if layout == "parquet":
+            path = tmp_path / "t.parquet"
+            con.execute(f"COPY t TO '{path}' (FORMAT parquet, ROW_GROUP_SIZE 1000)")
+            result = validate(path, [check]).results[0]
+        else:
+            result = run_suite(con, "t", parse_suite([check])).results[0]
+        assert result.unexpected_count == count, scope
+        assert as_rows(result.unexpected_sample) == rows, scope
+
+
+def test_samples_of_a_rare_late_failure_and_a_frequent_early_one(tmp_path):
+    # the LIMIT query fills the frequent check at once; the rare one (failing only in the last rows)
+    # is looked up after the rows the LIMIT read: both get the first 5 failing rows in scan order
+    con = duckdb.connect()
+    con.execute("CREATE TABLE t AS SELECT range AS k, CASE WHEN range % 3 = 0 THEN 99 ELSE 1 END AS n, CASE WHEN range >= 9993 THEN 'XX' ELSE 'DE' END AS country FROM range(10000)")
+    path = tmp_path / "t.parquet"
+    con.execute(f"COPY t TO '{path}' (FORMAT parquet, ROW_GROUP_SIZE 1000)")
+    suite = [{"between": {"column": "n", "min_value": 0, "max_value": 8}}, {"in_set": {"column": "country", "value_set": ["DE"]}}]
+    for got in (validate(path, suite).results, run_suite(con, "t", parse_suite(suite)).results):
+        assert [r.unexpected_count for r in got] == [3334, 7]
+        assert [row["k"] for row in got[0].unexpected_sample] == [0, 3, 6, 9, 12]
+        assert [row["k"] for row in got[1].unexpected_sample] == [9993, 9994, 9995, 9996, 9997]
+    con.execute("SET preserve_insertion_order = false")  # no LIMIT in scan order: one aggregate
+    got = run_suite(con, "t", parse_suite(suite)).results
+    assert [row["k"] for row in got[1].unexpected_sample] == [9993, 9994, 9995, 9996, 9997]
+
+
+def test_a_passing_suite_reads_no_samples_and_the_fused_scan_carries_none():
+    con = duckdb.connect()
+    con.execute("CREATE TABLE t AS SELECT range AS id, 'DE' AS country FROM range(5000)")
+    seen: list[str] = []
+    Spy = spying(con, seen)
+    res = run_suite(Spy(), "t", parse_suite([{"in_set": {"column": "country", "value_set": ["DE"]}}, {"unique": {"column": "id"}}]))
+    assert res.success
+    assert not [s for s in seen if "LIMIT" in s or "rowid" in s]  # no row numbers kept for samples, no sample query

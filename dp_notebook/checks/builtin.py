@@ -49,6 +49,10 @@ class Compiled:
     # distinct value once when the column repeats its values
     value_column: str | None = None
     costly: bool = False
+    # the predicate of an expected value of ``value_column`` (a row-level check of one column): the
+    # fused scan on DuckDB counts unexpected rows as ``count(CASE WHEN expected THEN NULL ELSE col END)``,
+    # one CASE instead of ``col IS NOT NULL AND NOT coalesce(expected, false)`` (about 10% of a scan)
+    expected: str | None = None
 
 
 @dataclass(frozen=True)
@@ -113,6 +117,7 @@ def _column_map(pred: str, col: str, scope: str, mostly: float | None, *, costly
         unexpected_where=unexpected,
         value_column=c,
         costly=costly,
+        expected=pred,
     )
 
 

@@ -98,6 +98,10 @@ class DuckDBConnection:
         with self._call():
             return self.raw.fetchnumpy()
 
+    def to_arrow_table(self) -> Any:
+        with self._call():
+            return self.raw.to_arrow_table()
+
     def register(self, name: str, frame: Any) -> None:
         self.raw.register(name, frame)
 
