@@ -53,6 +53,10 @@ class Compiled:
     # fused scan on DuckDB counts unexpected rows as ``count(CASE WHEN expected THEN NULL ELSE col END)``,
     # one CASE instead of ``col IS NOT NULL AND NOT coalesce(expected, false)`` (about 10% of a scan)
     expected: str | None = None
+    # the first aggregate counts the NULLs of this (quoted) column: on DuckDB, a column no other check
+    # reads is counted as ``count(*) - count(col)``, which DuckDB answers from statistics (Parquet,
+    # tables) without reading the column when it holds no NULLs
+    nulls_of: str | None = None
 
 
 @dataclass(frozen=True)
@@ -175,6 +179,7 @@ def _null_check(unexpected: str) -> Callable:
             [f"count(*) FILTER (WHERE {scope} AND {cond})", f"count(*) FILTER (WHERE {scope})"],
             lambda v: _map_result(v[0], v[1], mostly),
             unexpected_where=cond,
+            nulls_of=q(kw["column"]) if unexpected == "{c} IS NULL" else None,
         )
 
     return compile_

@@ -67,7 +67,7 @@ class ContractScan:
                 h = scan.add(Compiled([f"count(*) FILTER (WHERE {col} IS NOT NULL AND TRY_CAST({col} AS {physical}) IS NULL)"], _first))
                 self.labels.append(("type", c, physical, h))
             if c.required:
-                self.labels.append(("required", c, None, scan.add(Compiled([f"count(*) FILTER (WHERE {col} IS NULL)"], _first))))
+                self.labels.append(("required", c, None, scan.add(Compiled([f"count(*) FILTER (WHERE {col} IS NULL)"], _first, nulls_of=col))))
             if c.unique:
                 h = scan.add(Compiled([], _first, duplicates=Duplicates((col,), f"{col} IS NOT NULL")), exact_duplicates=False)
                 self.labels.append(("unique", c, None, h))

@@ -127,10 +127,11 @@ class FusedScan:
     # -- running ---------------------------------------------------------------------------------
 
     def run(self) -> None:
-        source = self.numbered[0] if self.numbered else self.relation
         ranges = self.ranges = self._integer_ranges() if self.duckdb else {}
         grouped = self._grouped() if self.duckdb and self.numbered else {}
+        by_statistics = self._null_only_columns() if self.duckdb else set()
         aggregates: list[str] = []
+        nulls: list[tuple[_Check, str]] = []  # checks whose NULL count comes from the statistics query
         slots: list[tuple[_Check, str, int]] = []  # (check, what, how many values)
         for check in self.checks:
             c = check.compiled
@@ -139,6 +140,9 @@ class FusedScan:
             own = list(c.aggregates)
             if self.duckdb and c.expected is not None and c.value_column is not None and len(own) == 2:
                 own[0] = f"count(CASE WHEN {c.expected} THEN NULL ELSE {c.value_column} END) FILTER (WHERE {check.scope})"
+            if c.nulls_of in by_statistics and check.scope == "true":
+                nulls.append((check, c.nulls_of))
+                own = own[1:]
             aggregates += own
             slots.append((check, "values", len(own)))
             dup = c.duplicates
@@ -165,14 +169,19 @@ class FusedScan:
         if aggregates:
             if self.duckdb:
                 aggregates = [without_filter(a) for a in aggregates]
-            sql = f"SELECT {', '.join(aggregates)} FROM {source}"
+            sql = f"SELECT {', '.join(aggregates)} FROM {self.relation}"
             row = list(self.con.execute(sql, _used(self.params.values, sql) or None).fetchone())
+        null_counts: dict[str, int] = {}
+        if nulls:
+            cols = list(dict.fromkeys(col for _check, col in nulls))
+            counted = self.con.execute(f"SELECT {', '.join(f'count(*) - count({col})' for col in cols)} FROM {self.relation}").fetchone()
+            null_counts = {col: int(n or 0) for col, n in zip(cols, counted)}
         pos = 0
         for check, what, n in slots:
             got = row[pos : pos + n]
             pos += n
             if what == "values":
-                check.values = got
+                check.values = ([null_counts[check.compiled.nulls_of]] if (check, check.compiled.nulls_of) in nulls else []) + got
             elif what == "distinct":
                 check.distinct = (int(got[0] or 0), int(got[1] or 0))
             else:
@@ -188,6 +197,21 @@ class FusedScan:
             elif c.separate_query:
                 sql = c.separate_query
                 check.values.append(self.con.execute(sql, _used(self.params.values, sql) or None).fetchone()[0])
+
+    def _null_only_columns(self) -> set[str]:
+        """Columns whose only check is a NULL count: ``count(*) - count(col)`` in a query of its own is
+        answered from statistics when the column has no NULLs (1 ms instead of reading it: 0.13 s for
+        10M short strings), and reads the column, as the fused scan would, when it has some."""
+        counted = {ch.compiled.nulls_of for ch in self.checks if ch.compiled.nulls_of and ch.scope == "true"}
+        if not counted:
+            return set()
+        others = []
+        for ch in self.checks:
+            c = ch.compiled
+            others += [ch.scope] + (c.aggregates[1:] if c.nulls_of else c.aggregates)
+            others += [c.value_column or "", c.separate_query or ""] + list(c.duplicates.columns if c.duplicates else ())
+        text = " ".join(others)
+        return {col for col in counted if col not in text}
 
     def _grouped(self) -> dict[str, list[_Check]]:
         """Columns whose costly value checks (regex, LIKE) are judged once per distinct value: the

@@ -7,6 +7,8 @@ an optional extra used for parity).
 
 from __future__ import annotations
 
+import os
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -32,9 +34,7 @@ def validate(data: Any, expectations: Any, *, engine: str = "duckdb", pii_column
         return run_with_gx(data, suite)
     if engine != "duckdb":
         raise ExpectationError(f"unknown engine {engine!r}: use 'duckdb' or 'gx'")
-    import duckdb
-
-    con = duckdb.connect()
+    con = _database().cursor()  # a connection of its own (its registrations are its own)
     con.execute("SET enable_progress_bar = false")  # results, not a progress bar on stdout
     try:
         relation, target = _relation_for(con, data)
@@ -44,6 +44,23 @@ def validate(data: Any, expectations: Any, *, engine: str = "duckdb", pii_column
         return run_suite(con, relation, suite, target=target, pii_columns=set(pii_columns or ()), numbered=numbered)
     finally:
         con.close()
+
+
+_DATABASE: tuple[int, Any] | None = None
+_DATABASE_LOCK = threading.Lock()
+
+
+def _database() -> Any:
+    """The process's in-memory DuckDB database: a call opens a cursor on it (free) instead of a new
+    database (20 ms to open and 7 ms to close, a tenth of a 10M-row suite's checks). A forked child
+    opens its own: a database is not carried across fork."""
+    global _DATABASE
+    with _DATABASE_LOCK:
+        if _DATABASE is None or _DATABASE[0] != os.getpid():
+            import duckdb
+
+            _DATABASE = (os.getpid(), duckdb.connect())
+        return _DATABASE[1]
 
 
 def _load_suite(expectations: Any) -> list[Expectation]:
