@@ -187,13 +187,18 @@ class FusedScan:
             else:
                 check.bitmap = bytes(got[1] or b"")
                 check.distinct = (int(got[0] or 0), _popcount(check.bitmap))
+        # exact duplicate counts from a bitmap: the column is fetched now, and counted (numpy, one core)
+        # while DuckDB runs the per-value queries on the others
+        fetched = [(check, self._fetch_offsets(check)) for check in self.checks if self._counts_by_bitmap(check)]
+        counting = _beside([lambda check=check, got=got: self._count_offsets(check, got) for check, got in fetched], bool(grouped))
         for col, checks in grouped.items():
             self._run_by_value(col, checks)
+        counted = dict(zip((id(check) for check, _got in fetched), counting()))
         for check in self.checks:
             c = check.compiled
             if c.duplicates is not None and self.duckdb:
                 if check.exact_duplicates:
-                    check.values.append(self._exact_duplicates(check))
+                    check.values.append(counted[id(check)] if id(check) in counted else self._exact_duplicates(check))
             elif c.separate_query:
                 sql = c.separate_query
                 check.values.append(self.con.execute(sql, _used(self.params.values, sql) or None).fetchone()[0])
@@ -284,8 +289,6 @@ class FusedScan:
             return 0
         dup = check.compiled.duplicates
         assert dup is not None
-        if len(dup.columns) == 1 and dup.columns[0] in self.ranges:
-            return self._exact_duplicates_bitmap(check, dup.columns[0])
         if not self.numbered:
             sql = duplicates_query(self.relation, check.scope, dup)
             return int(self.con.execute(sql, _used(self.params.values, sql) or None).fetchone()[0])
@@ -299,29 +302,28 @@ class FusedScan:
         check.first_duplicate_rows = sorted(firsts or [])
         return int(count)
 
-    def _exact_duplicates_bitmap(self, check: _Check, col: str) -> int:
+    def _counts_by_bitmap(self, check: _Check) -> bool:
+        """The exact duplicate count of this check comes from its bitmap (see ``_fetch_offsets``)."""
+        rows, distinct = check.distinct or (0, 0)
+        return check.exact_duplicates and check.bitmap is not None and rows != distinct
+
+    def _fetch_offsets(self, check: _Check) -> dict[str, Any]:
         """The exact count for an integer column of known range, from the fused scan's bitmap of the
         values seen and the column fetched as 32-bit offsets (no hash table over every value).
 
         The range is cut into buckets of ``2**_BUCKET_BITS`` values; a bucket holds a repeated value
         exactly when it has more rows than values seen. Only the rows of those buckets are counted
-        value by value (``np.unique``), so a few duplicates among 10M rows cost a fetch and two passes
-        over small arrays (0.1 s; a histogram over the whole range took 0.3 s: random access to 80 MB).
-        When repeated values are everywhere, the histogram is the cheaper way and is used."""
-        import numpy as np
-
+        value by value (``np.unique``, in ``_count_offsets``), so a few duplicates among 10M rows cost
+        a fetch and two passes over small arrays (0.2 s; a histogram over the whole range took 0.3 s:
+        random access to 80 MB). When repeated values are everywhere, the histogram is used."""
         dup = check.compiled.duplicates
         assert dup is not None and check.bitmap is not None
-        lo, _hi = self.ranges[col]
-        # DuckDB's BIT as BLOB: bit (pad + i), most significant first, says whether value lo + i was seen
-        seen = np.frombuffer(check.bitmap, np.uint8)
-        pad = 8 * len(seen) - (_hi - lo + 1)
-        width = 1 << _BUCKET_BITS
-        buckets = -(-8 * len(seen) // width)
-        per_byte = np.zeros(buckets * width // 8, np.int64)
-        per_byte[: len(seen)] = _bit_counts(seen)
-        distinct_in = per_byte.reshape(buckets, width // 8).sum(axis=1)
-        sentinel = buckets * width  # rows not considered: a bucket of their own, past the range
+        col = dup.columns[0]
+        lo, hi = self.ranges[col]
+        # DuckDB's BIT as BLOB: bit (pad + i), most significant first, says whether value lo + i was seen;
+        # the offsets are shifted by pad so that buckets start on byte boundaries of the bitmap
+        pad = 8 * len(check.bitmap) - (hi - lo + 1)
+        sentinel = -(-8 * len(check.bitmap) >> _BUCKET_BITS) << _BUCKET_BITS  # rows not considered: past the range
         source = self.numbered[0] if self.numbered else self.relation
         # one value per row in scan order; a Parquet file's rows are numbered by position, a table's
         # rowids may have gaps (deleted rows) and come along
@@ -334,7 +336,21 @@ class FusedScan:
         with warnings.catch_warnings():  # "Arrow output on a DB-API result makes an extra copy": cheaper than fetchnumpy's
             warnings.simplefilter("ignore")
             got = self.con.execute(sql, _used(self.params.values, sql) or None).to_arrow_table()
-        values = got.column("v").to_numpy()
+        return {"table": got, "sentinel": sentinel, "by_position": by_position}
+
+    def _count_offsets(self, check: _Check, fetched: dict[str, Any]) -> int:
+        """GX's count from the offsets ``_fetch_offsets`` fetched (numpy only: it may run in a thread)."""
+        import numpy as np
+
+        assert check.bitmap is not None
+        seen = np.frombuffer(check.bitmap, np.uint8)
+        width = 1 << _BUCKET_BITS
+        sentinel = fetched["sentinel"]
+        buckets = sentinel >> _BUCKET_BITS
+        per_byte = np.zeros(sentinel // 8, np.int64)
+        per_byte[: len(seen)] = _bit_counts(seen)
+        distinct_in = per_byte.reshape(buckets, width // 8).sum(axis=1)
+        values = fetched["table"].column("v").to_numpy()
         of_row = values >> _BUCKET_BITS
         rows_in = np.bincount(of_row, minlength=buckets + 1)
         repeats = np.append(rows_in[:buckets] > distinct_in, False)
@@ -350,7 +366,7 @@ class FusedScan:
             total = int(counts[counts > 1].sum())
             where = candidates[counts[inverse] > 1]
         if self.numbered:
-            rows = where if by_position else np.sort(got.column("r").to_numpy()[where])
+            rows = where if fetched["by_position"] else np.sort(fetched["table"].column("r").to_numpy()[where])
             check.first_duplicate_rows = [int(n) for n in rows[: self.sample_size]]
             check.duplicate_rows_exact = True
         return total
@@ -579,6 +595,22 @@ def _split_args(text: str) -> list[str]:
             last = i + 1
     out.append(text[last:])
     return out
+
+
+def _beside(work: list[Any], threaded: bool) -> Any:
+    """Run the callables in ``work`` in one thread while the caller goes on (``threaded``), or now;
+    returns a function that gives their results (and raises what they raised)."""
+    if not work:
+        return lambda: []
+    if not threaded:
+        results = [fn() for fn in work]
+        return lambda: results
+    from concurrent.futures import ThreadPoolExecutor
+
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dp-notebook-checks")
+    futures = [pool.submit(fn) for fn in work]
+    pool.shutdown(wait=False)
+    return lambda: [f.result() for f in futures]
 
 
 def _popcount(data: bytes) -> int:
