@@ -4,17 +4,20 @@
     h = scan.add(compiled, scope)            # for every check (expectations, contract properties)
     scan.run()                               # one fused aggregate query (+ what it could not answer)
     scan.values(h)                           # the check's aggregate values, as ``judge`` wants them
-    scan.samples([h, ...], pii)              # failing-row examples of the failed checks: one query
+    scan.samples([h, ...])                   # failing-row examples of the failed checks
 
 On DuckDB (the embedded engine and ``validate``):
 
-- **Uniqueness** is proven in the fused scan: a distinct count equal to the row count means
-  no duplicates. An integer column whose range is known (Parquet statistics, one min/max
-  query on a table) is counted with ``bitstring_agg`` (a bitmap: about 5× cheaper than a hash
-  set); other columns with ``count(DISTINCT)``. Only when there *are* duplicates is the exact
-  count (rows whose value occurs more than once, as GX counts) a query of its own: for a bitmap
-  column, the column's values looked at one by one only in the buckets of the range that hold
-  more rows than values seen; otherwise a GROUP BY.
+- **Uniqueness** is proven by a distinct count equal to the row count. An integer column whose
+  range is known (Parquet statistics, one min/max query on a table) is counted over its range:
+  a GX uniqueness expectation fetches the column as 32-bit offsets and counts them with numpy in a
+  thread beside the fused scan (the exact count, rows whose value occurs more than once, comes
+  from the same arrays: only the buckets of the range with more rows than values are looked at
+  value by value); a contract's ``unique`` (a yes or no) is a ``bitstring_agg`` in the fused scan.
+  Other columns use ``count(DISTINCT)`` in the fused scan and, only when there are duplicates, a
+  GROUP BY for the exact count.
+- **NULL counts** of a column no other check reads are ``count(*) - count(col)`` in a query of
+  their own: DuckDB answers it from statistics when the column has no NULLs.
 - **No FILTER clauses** in the fused query: DuckDB runs ``agg(x) FILTER (WHERE p)`` as a selection of
   its own per aggregate, ``agg(CASE WHEN p THEN x END)`` as one more expression (``without_filter``).
   A row-level check of one column counts ``CASE WHEN expected THEN NULL ELSE col END``.
