@@ -25,6 +25,8 @@ class Duplicates:
 
     ``run.py`` answers it as cheaply as it can: a distinct count in the fused scan proves
     there are none (the common case); only then is the exact count a GROUP BY of its own.
+    A check with ``duplicates`` has one aggregate, the number of rows considered; the fused
+    scan may answer it together with the exact count (``checks/scan.py``).
     """
 
     columns: tuple[str, ...]

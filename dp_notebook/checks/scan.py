@@ -131,19 +131,24 @@ class FusedScan:
     def run(self) -> None:
         ranges = self.ranges = self._integer_ranges() if self.duckdb else {}
         grouped = self._grouped() if self.duckdb and self.numbered else {}
-        by_statistics = self._null_only_columns() if self.duckdb else set()
+        # uniqueness of an integer column of known range, exactly as GX counts it: the column is fetched
+        # first and counted with numpy (one core) while DuckDB runs the fused scan and the per-value queries
+        by_offsets = [check for check in self.checks if self._counts_offsets(check)]
+        by_statistics = self._null_only_columns(by_offsets) if self.duckdb else set()
+        fetched = [self._fetch_offsets(check) for check in by_offsets]
+        counting = _beside([lambda check=check, got=got: self._count_offsets(check, got) for check, got in zip(by_offsets, fetched)])
         aggregates: list[str] = []
-        nulls: list[tuple[_Check, str]] = []  # checks whose NULL count comes from the statistics query
         slots: list[tuple[_Check, str, int]] = []  # (check, what, how many values)
+        nulls: dict[int, str] = {}  # id(check): the column whose NULL count comes from the statistics query
         for check in self.checks:
             c = check.compiled
-            if check.by_value:
+            if check.by_value or any(check is other for other in by_offsets):
                 continue
             own = list(c.aggregates)
             if self.duckdb and c.expected is not None and c.value_column is not None and len(own) == 2:
                 own[0] = f"count(CASE WHEN {c.expected} THEN NULL ELSE {c.value_column} END) FILTER (WHERE {check.scope})"
             if c.nulls_of in by_statistics and check.scope == "true":
-                nulls.append((check, c.nulls_of))
+                nulls[id(check)] = c.nulls_of
                 own = own[1:]
             aggregates += own
             slots.append((check, "values", len(own)))
@@ -152,22 +157,14 @@ class FusedScan:
                 considered = f"{check.scope} AND {dup.considered}"
                 col = dup.columns[0] if len(dup.columns) == 1 else None
                 plain = col is not None and check.scope == "true" and dup.considered == f"{col} IS NOT NULL"
-                rows = f"count({col})" if plain else f"count(*) FILTER (WHERE {considered})"
-                if col in ranges and check.exact_duplicates:
-                    continue  # counted from the fetched column (``_count_offsets``), beside this scan
                 if col in ranges:
                     lo, hi = ranges[col]
-                    bitmap = f"bitstring_agg({col}, {lo}, {hi})" + ("" if plain else f" FILTER (WHERE {considered})")
-                    distinct = f"coalesce(bit_count({bitmap}), 0)"
+                    distinct = f"coalesce(bit_count(bitstring_agg({col}, {lo}, {hi}){'' if plain else f' FILTER (WHERE {considered})'}), 0)"
                 else:
                     target = col or "(" + ", ".join(dup.columns) + ")"
                     distinct = f"count(DISTINCT {target}) FILTER (WHERE {considered})"
-                aggregates += [rows, distinct]
+                aggregates += [f"count({col})" if plain else f"count(*) FILTER (WHERE {considered})", distinct]
                 slots.append((check, "distinct", 2))
-        # uniqueness of an integer column of known range, exactly as GX counts it: the column is fetched
-        # now and counted with numpy (one core) while DuckDB runs the fused scan and the per-value queries
-        fetched = [(check, self._fetch_offsets(check)) for check in self.checks if self._counts_offsets(check)]
-        counting = _beside([lambda check=check, got=got: self._count_offsets(check, got) for check, got in fetched])
         row: list[Any] = []
         if aggregates:
             if self.duckdb:
@@ -176,39 +173,44 @@ class FusedScan:
             row = list(self.con.execute(sql, _used(self.params.values, sql) or None).fetchone())
         null_counts: dict[str, int] = {}
         if nulls:
-            cols = list(dict.fromkeys(col for _check, col in nulls))
-            got_nulls = self.con.execute(f"SELECT {', '.join(f'count(*) - count({col})' for col in cols)} FROM {self.relation}").fetchone()
-            null_counts = {col: int(n or 0) for col, n in zip(cols, got_nulls)}
+            cols = list(dict.fromkeys(nulls.values()))
+            got = self.con.execute(f"SELECT {', '.join(f'count(*) - count({col})' for col in cols)} FROM {self.relation}").fetchone()
+            null_counts = {col: int(n or 0) for col, n in zip(cols, got)}
         pos = 0
         for check, what, n in slots:
             got = row[pos : pos + n]
             pos += n
             if what == "values":
-                check.values = ([null_counts[check.compiled.nulls_of]] if (check, check.compiled.nulls_of) in nulls else []) + got
+                check.values = ([null_counts[nulls[id(check)]]] if id(check) in nulls else []) + got
             else:
                 check.distinct = (int(got[0] or 0), int(got[1] or 0))
         for col, checks in grouped.items():
             self._run_by_value(col, checks)
-        counted = dict(zip((id(check) for check, _got in fetched), counting()))
+        for check, total in zip(by_offsets, counting()):
+            check.values = [check.distinct[0], total]  # type: ignore[index]  # (considered rows, GX's count)
         for check in self.checks:
             c = check.compiled
             if c.duplicates is not None and self.duckdb:
-                if check.exact_duplicates:
-                    check.values.append(counted[id(check)] if id(check) in counted else self._exact_duplicates(check))
+                if check.exact_duplicates and not any(check is other for other in by_offsets):
+                    check.values.append(self._exact_duplicates(check))
             elif c.separate_query:
                 sql = c.separate_query
                 check.values.append(self.con.execute(sql, _used(self.params.values, sql) or None).fetchone()[0])
 
-    def _null_only_columns(self) -> set[str]:
-        """Columns whose only check is a NULL count: ``count(*) - count(col)`` in a query of its own is
-        answered from statistics when the column has no NULLs (1 ms instead of reading it: 0.13 s for
-        10M short strings), and reads the column, as the fused scan would, when it has some."""
+    def _null_only_columns(self, by_offsets: list[_Check]) -> set[str]:
+        """Columns whose only check in the fused scan is a NULL count: ``count(*) - count(col)`` in a
+        query of its own is answered from statistics when the column has no NULLs (1 ms instead of
+        reading it: 0.13 s for 10M short strings), and reads the column, as the fused scan would,
+        when it has some. (Uniqueness counted from fetched offsets does not read in the fused scan.)"""
         counted = {ch.compiled.nulls_of for ch in self.checks if ch.compiled.nulls_of and ch.scope == "true"}
         if not counted:
             return set()
         others = []
         for ch in self.checks:
             c = ch.compiled
+            if any(ch is other for other in by_offsets):
+                others.append(ch.scope)
+                continue
             others += [ch.scope] + (c.aggregates[1:] if c.nulls_of else c.aggregates)
             others += [c.value_column or "", c.separate_query or ""] + list(c.duplicates.columns if c.duplicates else ())
         text = " ".join(others)
@@ -299,9 +301,11 @@ class FusedScan:
         return int(count)
 
     def _counts_offsets(self, check: _Check) -> bool:
-        """GX's exact count of this uniqueness check comes from its column's offsets (``_fetch_offsets``)."""
+        """This uniqueness check is answered from its column's offsets (``_fetch_offsets``): its one
+        aggregate (the rows considered, see ``Duplicates``) and GX's exact count."""
         dup = check.compiled.duplicates
-        return self.duckdb and check.exact_duplicates and dup is not None and len(dup.columns) == 1 and dup.columns[0] in self.ranges
+        return (self.duckdb and check.exact_duplicates and dup is not None and len(dup.columns) == 1
+                and dup.columns[0] in self.ranges and len(check.compiled.aggregates) == 1)
 
     def _fetch_offsets(self, check: _Check) -> dict[str, Any]:
         """An integer column of known range as 32-bit offsets from its minimum, one per row in scan
