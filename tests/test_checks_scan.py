@@ -286,3 +286,35 @@ def test_a_passing_suite_reads_no_samples_and_the_fused_scan_carries_none():
     assert res.success
     # no sample query, and no row numbers but those fetched with the id offsets (for duplicates' first rows)
     assert not [s for s in seen if "LIMIT" in s or ("rowid" in s and "AS INTEGER" not in s)]
+
+
+@pytest.mark.parametrize("layout", ["table", "parquet", "dataframe"])
+def test_a_column_only_checked_for_nulls_is_counted_apart_and_exactly(tmp_path, layout):
+    # `count(*) - count(col)` in a query of its own, which DuckDB answers from statistics when there are
+    # no NULLs; the fused scan does not read such a column. With NULLs the count is still exact.
+    con = duckdb.connect()
+    con.execute("CREATE TABLE t AS SELECT range AS id, 'C-' || range AS full_, CASE WHEN range % 7 = 0 THEN NULL ELSE 'x' END AS holey, range % 3 AS n FROM range(3000)")
+    suite = [{"not_null": {"column": "full_"}}, {"not_null": {"column": "holey"}}, {"not_null": {"column": "n"}},
+             {"between": {"column": "n", "min_value": 0, "max_value": 1}}, {"unique": {"column": "id"}}, {"not_null": {"column": "id"}}]
+    seen: list[str] = []
+    Spy = spying(con, seen)
+    if layout == "parquet":
+        path = tmp_path / "t.parquet"
+        con.execute(f"COPY t TO '{path}' (FORMAT parquet)")
+        relation = f"read_parquet('{path}')"
+    elif layout == "dataframe":
+        con.register("df", con.execute("FROM t").df())
+        relation = "df"
+    else:
+        relation = "t"
+    results = run_suite(Spy(), relation, parse_suite(suite)).results
+    assert [r.unexpected_count for r in results] == [0, 429, 0, 1000, 0, 0]
+    assert [row["n"] for row in results[3].unexpected_sample] == [2, 2, 2, 2, 2]
+    apart = [s for s in seen if "count(*) - count(" in s]
+    assert len(apart) == 1 and all(f'count(*) - count("{c}")' in apart[0] for c in ("full_", "holey", "id"))
+    fused = [s for s in seen if '"quantity"' in s or 'THEN NULL ELSE "n"' in s]
+    assert len(fused) == 1 and '"full_"' not in fused[0] and '"holey"' not in fused[0] and '"id"' not in fused[0]
+    # a row condition, or another check of the column, keeps the NULL count in the fused scan
+    seen.clear()
+    res = run_suite(Spy(), relation, parse_suite([{"not_null": {"column": "holey", "row_condition": "n > 0"}}, {"not_null": {"column": "n"}}])).results
+    assert [r.unexpected_count for r in res] == [286, 0] and not [s for s in seen if "count(*) - count(" in s and '"holey"' in s]
