@@ -48,6 +48,8 @@ _BITMAP_MAX_BITS = 1 << 27
 _BUCKET_BITS = 10
 # offsets of a range at least this large are fetched as Arrow (see FusedScan._fetch_offsets)
 _ARROW_FROM = 1 << 22
+# a range this many times wider than the rows is counted by sorting the rows, not over the range
+_SPARSE = 16
 # judging each distinct value once: considered from this many rows, when a sample says each value
 # repeats at least _GROUP_REPEATS times on average; the sample is _SLICES runs of _SLICE rows
 GROUP_MIN_ROWS = 100_000
@@ -351,10 +353,15 @@ class FusedScan:
 
         size = fetched["size"]
         values = np.asarray(fetched["v"])
+        rows = len(values) - int(np.count_nonzero(values == size))
+        if size > _SPARSE * len(values):  # few rows over a wide range: sorting them beats an array of the range
+            considered = np.flatnonzero(values != size)
+            _uniq, inverse, counts = np.unique(values[considered], return_inverse=True, return_counts=True)
+            check.distinct = (rows, len(counts))
+            return self._repeated(check, fetched, considered[counts[inverse] > 1], int(counts[counts > 1].sum()))
         seen = np.zeros(size + 1, np.bool_)
         seen[values] = True
         seen[size] = False
-        rows = len(values) - int(np.count_nonzero(values == size))
         check.distinct = (rows, int(np.count_nonzero(seen)))
         if rows == check.distinct[1]:
             check.first_duplicate_rows = []
@@ -375,6 +382,13 @@ class FusedScan:
             _uniq, inverse, counts = np.unique(values[candidates], return_inverse=True, return_counts=True)
             total = int(counts[counts > 1].sum())
             where = candidates[counts[inverse] > 1]
+        return self._repeated(check, fetched, where, total)
+
+    def _repeated(self, check: _Check, fetched: dict[str, Any], where: Any, total: int) -> int:
+        """Keep the first rows of ``where`` (positions in scan order of rows with a repeated value)."""
+        import numpy as np
+
+        check.first_duplicate_rows = []
         if self.numbered:
             found = where if fetched["by_position"] else np.sort(np.asarray(fetched["r"])[where])
             check.first_duplicate_rows = [int(n) for n in found[: self.sample_size]]
