@@ -326,3 +326,24 @@ def test_a_column_only_checked_for_nulls_is_counted_apart_and_exactly(tmp_path, 
     seen.clear()
     res = run_suite(Spy(), relation, parse_suite([{"not_null": {"column": "holey", "row_condition": "n > 0"}}, {"not_null": {"column": "n"}}])).results
     assert [r.unexpected_count for r in res] == [286, 0] and not [s for s in seen if "count(*) - count(" in s and '"holey"' in s]
+
+
+def test_validate_calls_from_threads_each_see_their_own_data():
+    # validate() opens a cursor per call on one database per process: registered DataFrames are the call's own
+    import threading
+
+    import pandas as pd
+
+    frames = {i: pd.DataFrame({"id": list(range(1000)) + [i] * i}) for i in range(1, 7)}
+    got: dict[int, int] = {}
+
+    def check(i):
+        for _ in range(5):
+            got[i] = validate(frames[i], [{"unique": {"column": "id"}}]).results[0].unexpected_count
+
+    threads = [threading.Thread(target=check, args=(i,)) for i in frames]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert got == {i: i + 1 for i in frames}  # value i occurs i + 1 times
