@@ -234,10 +234,12 @@ class Settings:
         path = self.redact_key_file or self.home / REDACT_KEY_FILE
         if self.redact_key_file is None and not path.exists():
             _create_key_file(path)
+        from .files import read_text
+
         try:
-            text = path.read_text(encoding="utf-8").strip()
-        except OSError as exc:
-            raise SpecError(f"cannot read the redaction key file {path}: {exc.strerror or exc} (set {REDACT_KEY_ENV} or redact_key_file)") from None
+            text = read_text(path, "the redaction key file").strip()  # unreadable, or not UTF-8
+        except SpecError as exc:
+            raise SpecError(f"{exc} (set {REDACT_KEY_ENV} or redact_key_file)") from None
         if len(text) < 16:
             raise SpecError(f"the redaction key in {path} is shorter than 16 characters: use a long random key")
         return Secret(text)

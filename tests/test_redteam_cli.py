@@ -226,6 +226,24 @@ def test_a_settings_file_that_is_not_utf8_is_an_error_naming_it(tmp_path):
         assert f"{tmp_path / 'dp-notebook.yaml'}: line 1, column 10: settings file is not UTF-8 text" in res.stderr
 
 
+def test_a_suite_or_key_file_that_is_not_utf8_is_an_error_naming_it(tmp_path):
+    # the twins of the spec and settings readers: validate()'s suite file, the redaction key file
+    import dataclasses
+
+    import pandas as pd
+
+    from dp_notebook import ExpectationError, SpecError, validate
+    from dp_notebook.settings import Settings
+
+    (tmp_path / "suite.yaml").write_bytes(b"expectations:\n  - expect_column_values_to_not_be_null: {column: Caf\xe9}\n")
+    with pytest.raises(ExpectationError, match=r"suite.yaml: line 2, column \d+: suite is not UTF-8 text: byte 0xe9"):
+        validate(pd.DataFrame({"a": [1]}), tmp_path / "suite.yaml")
+    (tmp_path / "key.bin").write_bytes(b"\xff" * 40)
+    settings = dataclasses.replace(Settings(home=tmp_path / ".dp"), redact_key_file=tmp_path / "key.bin")
+    with pytest.raises(SpecError, match=r"key.bin: line 1, column 1: the redaction key file is not UTF-8 text: byte 0xff.*DP_NOTEBOOK_REDACT_KEY"):
+        settings.redact_key(environ={})
+
+
 @pytest.mark.parametrize("out", ["a-file", "/proc/x", "a-file/sub"])
 def test_docs_and_run_out_that_cannot_be_a_folder_is_one_line(tmp_path, out):
     (tmp_path / "a-file").write_text("x")

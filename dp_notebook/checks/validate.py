@@ -71,11 +71,14 @@ def _load_suite(expectations: Any) -> list[Expectation]:
 
         from ..spec.yamlpos import safe_load
 
+        from ..errors import SpecError
+        from ..files import read_text
+
         path = Path(expectations)
         try:
-            text = path.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise ExpectationError(f"cannot read suite {path}: {exc.strerror or exc}") from None
+            text = read_text(path, "suite")  # unreadable, or not UTF-8: the file and where
+        except SpecError as exc:
+            raise ExpectationError(str(exc)) from None
         try:
             data = json.loads(text) if path.suffix == ".json" else safe_load(text, source=str(path))
         except ValueError as exc:
