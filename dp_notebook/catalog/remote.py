@@ -180,7 +180,7 @@ class DataMeshManagerClient:
             except urllib.error.HTTPError as exc:
                 if 300 <= exc.code < 400:
                     where = exc.headers.get("location", "elsewhere") if exc.headers else "elsewhere"
-                    raise error(self._scrub(f"{method} {url}: {exc.code} redirect to {self._scrub(where)} refused (the API key is not sent to other addresses); use the final URL")) from None
+                    raise error(self._scrub(f"{method} {url}: {exc.code} redirect to {where} refused (the API key is not sent to other addresses); use the final URL")) from None
                 if exc.code in (401, 403):
                     raise error(self._scrub(f"{method} {url}: {exc.code} authentication failed: {'check' if self._api_key else 'set'} {API_KEY_ENV}")) from None
                 if exc.code < 500:

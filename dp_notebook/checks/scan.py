@@ -138,7 +138,8 @@ class FusedScan:
         # uniqueness of an integer column of known range, exactly as GX counts it: the column is fetched
         # first and counted with numpy (one core) while DuckDB runs the fused scan and the per-value queries
         by_offsets = [check for check in self.checks if self._counts_offsets(check)]
-        by_statistics = self._null_only_columns(by_offsets) if self.duckdb else set()
+        offsets_counted = {id(check) for check in by_offsets}
+        by_statistics = self._null_only_columns(offsets_counted) if self.duckdb else set()
         fetched = [self._fetch_offsets(check) for check in by_offsets]
         counting = _beside([lambda check=check, got=got: self._count_offsets(check, got) for check, got in zip(by_offsets, fetched)])
         aggregates: list[str] = []
@@ -146,7 +147,7 @@ class FusedScan:
         nulls: dict[int, str] = {}  # id(check): the column whose NULL count comes from the statistics query
         for check in self.checks:
             c = check.compiled
-            if check.by_value or any(check is other for other in by_offsets):
+            if check.by_value or id(check) in offsets_counted:
                 continue
             own = list(c.aggregates)
             if self.duckdb and c.expected is not None and c.value_column is not None and len(own) == 2:
@@ -195,13 +196,13 @@ class FusedScan:
         for check in self.checks:
             c = check.compiled
             if c.duplicates is not None and self.duckdb:
-                if check.exact_duplicates and not any(check is other for other in by_offsets):
+                if check.exact_duplicates and id(check) not in offsets_counted:
                     check.values.append(self._exact_duplicates(check))
             elif c.separate_query:
                 sql = c.separate_query
                 check.values.append(self.con.execute(sql, _used(self.params.values, sql) or None).fetchone()[0])
 
-    def _null_only_columns(self, by_offsets: list[_Check]) -> set[str]:
+    def _null_only_columns(self, offsets_counted: set[int]) -> set[str]:
         """Columns whose only check in the fused scan is a NULL count: ``count(*) - count(col)`` in a
         query of its own is answered from statistics when the column has no NULLs (1 ms instead of
         reading it: 0.13 s for 10M short strings), and reads the column, as the fused scan would,
@@ -212,7 +213,7 @@ class FusedScan:
         others = []
         for ch in self.checks:
             c = ch.compiled
-            if any(ch is other for other in by_offsets):
+            if id(ch) in offsets_counted:
                 others.append(ch.scope)
                 continue
             others += [ch.scope] + (c.aggregates[1:] if c.nulls_of else c.aggregates)
